@@ -1,0 +1,221 @@
+/*
+ * vigil — public API.
+ *
+ * vigil finds exposure of protected people's identifiers (doxxing) in text. The list of people
+ * is kept in a vault: a secret key plus an index of keyed hashes of canonical identifier token
+ * sequences, so the vault never holds a plaintext identifier.
+ *
+ * Conventions: fallible functions return a vigil_status and set out-parameters only on
+ * success; handles are opaque, created by *_create/_open and released by *_destroy/_close, which
+ * accept NULL; arguments are borrowed unless the comment says otherwise.
+ */
+#ifndef VIGIL_VIGIL_H
+#define VIGIL_VIGIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define VIGIL_NODISCARD __attribute__((warn_unused_result))
+#else
+#define VIGIL_NODISCARD
+#endif
+
+#define VIGIL_VERSION "0.1.0"
+
+/* Status codes. Only ever appended to. */
+typedef enum vigil_status {
+    VIGIL_OK = 0,
+    VIGIL_ERR_NOMEM,      /* out of memory */
+    VIGIL_ERR_IO,         /* a file could not be read or written */
+    VIGIL_ERR_ARG,        /* an argument is invalid */
+    VIGIL_ERR_KEY_PERMS,  /* the key file is readable by group or others */
+    VIGIL_ERR_CORRUPT,    /* the index is truncated or fails its checksum */
+    VIGIL_ERR_VERSION,    /* the index was written by an incompatible version */
+    VIGIL_ERR_PARSE,      /* input could not be parsed */
+    VIGIL_ERR_EXISTS,     /* the vault already exists */
+    VIGIL_ERR_NOTFOUND,   /* no vault, person or file where one was named */
+    VIGIL_ERR_CRYPTO,     /* libsodium failed to initialise or the key does not fit the index */
+    VIGIL_ERR_PARTIAL,    /* some records were rejected, the rest was processed */
+    VIGIL_ERR_LIMIT,      /* a size limit was reached */
+    VIGIL_ERR_LOCKED,     /* another process is changing the vault */
+} vigil_status;
+
+/* A short static description of a status. */
+const char *vigil_strerror(vigil_status status);
+
+/* Identifier kinds; bit (1 << kind) is used in masks. */
+typedef enum vigil_kind {
+    VIGIL_KIND_NAME = 0,
+    VIGIL_KIND_ADDRESS,
+    VIGIL_KIND_PHONE,
+    VIGIL_KIND_EMAIL,
+    VIGIL_KIND_PLATE,
+    VIGIL_KIND_HANDLE,
+    VIGIL_KIND_RELATIVE,
+    VIGIL_KIND_COUNT
+} vigil_kind;
+
+/* "name", "address", ... as used in the JSON output; NULL for an invalid kind. */
+const char *vigil_kind_name(vigil_kind kind);
+
+typedef enum vigil_severity {
+    VIGIL_SEV_INFO = 0,
+    VIGIL_SEV_LOW,
+    VIGIL_SEV_MEDIUM,
+    VIGIL_SEV_HIGH,
+    VIGIL_SEV_CRITICAL,
+} vigil_severity;
+
+const char *vigil_severity_name(vigil_severity severity);
+/* Parses "info".."critical"; returns VIGIL_ERR_ARG for anything else. */
+VIGIL_NODISCARD vigil_status vigil_severity_parse(const char *name, vigil_severity *out);
+
+/* ---------------------------------------------------------------------------------------------
+ * Vault
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct vigil_vault vigil_vault;
+
+/* Creates DIR (mode 0700) with a fresh random 256-bit key (mode 0600) and an empty index.
+ * Fails with VIGIL_ERR_EXISTS when DIR already holds a key. On failure a message is written to
+ * err (if non-NULL). */
+VIGIL_NODISCARD vigil_status vigil_vault_init(const char *dir, char *err, size_t errlen);
+
+/* Opens a vault: checks the key file's permissions, reads the key into secure memory and maps
+ * the index read-only. On failure *out is untouched and a message is written to err. */
+VIGIL_NODISCARD vigil_status vigil_vault_open(const char *dir, vigil_vault **out, char *err,
+                                              size_t errlen);
+void vigil_vault_close(vigil_vault *vault);
+
+/* Detailed message of the last failed call on this vault. */
+const char *vigil_vault_errmsg(const vigil_vault *vault);
+
+/* Number of enrolled people. */
+size_t vigil_vault_person_count(const vigil_vault *vault);
+
+/* Enrolled person i (0 <= i < count): its opaque id and how many hashed identifiers of each
+ * kind it has. The id pointer stays valid while the vault is open. */
+typedef struct vigil_person_info {
+    const char *id;
+    uint32_t counts[VIGIL_KIND_COUNT];
+} vigil_person_info;
+VIGIL_NODISCARD vigil_status vigil_vault_person(const vigil_vault *vault, size_t i,
+                                                vigil_person_info *out);
+
+/* Called once for every rejected record: file, 1-based line, and a message that never contains
+ * an identifier. */
+typedef void (*vigil_reject_fn)(void *user, const char *file, size_t line, const char *message);
+
+/* Enrolls people from CSV or JSON Lines files (format chosen by content: a first non-blank byte
+ * '{' means JSON Lines). People already enrolled under the same id are replaced. Bad rows are
+ * reported through on_reject and skipped; the rest is enrolled and the index is replaced
+ * atomically (written to a temporary file, fsync'd, renamed). Returns VIGIL_ERR_PARTIAL when
+ * some rows were rejected but the index was written. The vault is reloaded on success. */
+VIGIL_NODISCARD vigil_status vigil_vault_enroll_files(vigil_vault *vault,
+                                                      const char *const *paths, size_t npaths,
+                                                      vigil_reject_fn on_reject, void *user,
+                                                      size_t *enrolled, size_t *rejected);
+
+/* Same as above on an in-memory buffer named `name` in messages. */
+VIGIL_NODISCARD vigil_status vigil_vault_enroll_buffer(vigil_vault *vault, const char *name,
+                                                       const char *data, size_t len,
+                                                       vigil_reject_fn on_reject, void *user,
+                                                       size_t *enrolled, size_t *rejected);
+
+/* Removes the people with the given ids; *removed counts those that existed. */
+VIGIL_NODISCARD vigil_status vigil_vault_forget(vigil_vault *vault, const char *const *ids,
+                                                size_t nids, size_t *removed);
+
+/* ---------------------------------------------------------------------------------------------
+ * Scanning
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct vigil_span {
+    vigil_kind kind;
+    size_t start; /* byte offset into the scanned text */
+    size_t end;   /* one past the last byte */
+} vigil_span;
+
+typedef struct vigil_person_hit {
+    const char *person;   /* enrolled opaque id */
+    unsigned matched;     /* mask of (1u << vigil_kind) that counted */
+    size_t nspans;
+    const vigil_span *spans;
+} vigil_person_hit;
+
+typedef struct vigil_result {
+    vigil_severity severity;
+    double score;            /* 0..1 */
+    size_t npeople;
+    const vigil_person_hit *people;
+    char fingerprint[33];    /* hex; empty when nothing was found */
+} vigil_result;
+
+/* A scanner holds per-thread buffers; create one per thread. It borrows the vault, which must
+ * outlive it and must not be changed (enroll, forget) while scanners exist. */
+typedef struct vigil_scanner vigil_scanner;
+VIGIL_NODISCARD vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out);
+void vigil_scanner_destroy(vigil_scanner *scanner);
+
+/* Scans one document. *out points into the scanner and stays valid until the next call. */
+VIGIL_NODISCARD vigil_status vigil_scan(vigil_scanner *scanner, const char *text, size_t len,
+                                        const vigil_result **out);
+
+/* ---------------------------------------------------------------------------------------------
+ * Documents and output
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct vigil_doc {
+    const char *id;
+    const char *text;
+    size_t len;
+    const char *source; /* may be NULL */
+    const char *url;    /* may be NULL */
+    const char *time;   /* may be NULL */
+} vigil_doc;
+
+typedef enum vigil_input_format {
+    VIGIL_INPUT_AUTO = 0, /* JSON Lines for *.jsonl, plain otherwise */
+    VIGIL_INPUT_PLAIN,
+    VIGIL_INPUT_JSONL,
+} vigil_input_format;
+
+/* Reads documents from one file (or standard input when path is NULL or "-"). */
+typedef struct vigil_reader vigil_reader;
+VIGIL_NODISCARD vigil_status vigil_reader_open(const char *path, vigil_input_format format,
+                                               size_t max_doc, vigil_reader **out, char *err,
+                                               size_t errlen);
+/* Next document: VIGIL_OK with *doc filled (valid until the next call), VIGIL_ERR_NOTFOUND at
+ * the end, or another status for a record that could not be read, with the reason in
+ * vigil_reader_errmsg(); reading may continue after a record error. */
+VIGIL_NODISCARD vigil_status vigil_reader_next(vigil_reader *reader, vigil_doc *doc);
+const char *vigil_reader_errmsg(const vigil_reader *reader);
+void vigil_reader_close(vigil_reader *reader);
+
+/* Growable output buffer with a hard cap. */
+typedef struct vigil_buf {
+    char *data;
+    size_t len, cap, max;
+} vigil_buf;
+void vigil_buf_free(vigil_buf *buf);
+VIGIL_NODISCARD vigil_status vigil_buf_append(vigil_buf *buf, const void *data, size_t n);
+/* Appends s[0..n) as a JSON string literal (invalid UTF-8 becomes U+FFFD). */
+VIGIL_NODISCARD vigil_status vigil_buf_json_string(vigil_buf *buf, const char *s, size_t n);
+
+/* Appends the result as one JSON object and a newline. */
+VIGIL_NODISCARD vigil_status vigil_result_json(const vigil_result *result, const vigil_doc *doc,
+                                               vigil_buf *out);
+/* Appends a human-readable rendering (the --format text output). */
+VIGIL_NODISCARD vigil_status vigil_result_text(const vigil_result *result, const vigil_doc *doc,
+                                               vigil_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,127 @@
+/*
+ * Alerts: the stable fingerprint of a finding and its renderings (JSON Lines, text table).
+ *
+ * The fingerprint identifies *what* was exposed, not where: a keyed BLAKE2b over the people's
+ * opaque ids, the kinds that counted and the sorted fingerprints of the identifiers matched. The
+ * same dox reposted on another site, with other surrounding text, gets the same fingerprint;
+ * without the vault key it reveals nothing about the identifiers.
+ */
+#include "../internal.h"
+
+#include <sodium.h>
+#include <string.h>
+
+/* Appends a string literal (its length is known at compile time). */
+#define LIT(o, s) vigil_buf_append((o), (s), sizeof(s) - 1)
+
+vigil_status vigil_fingerprint(const vigil_keys *k, const char *const *ids, const unsigned *masks,
+                               const uint64_t *const *fps, const size_t *nfps, size_t npeople,
+                               char out[33])
+{
+    crypto_generichash_state st;
+    unsigned char h[16];
+    if (crypto_generichash_init(&st, k->finger, sizeof k->finger, sizeof h) != 0)
+        return VIGIL_ERR_CRYPTO;
+    for (size_t i = 0; i < npeople; i++) {
+        uint32_t m = masks[i];
+        crypto_generichash_update(&st, (const unsigned char *)ids[i], strlen(ids[i]) + 1);
+        crypto_generichash_update(&st, (const unsigned char *)&m, sizeof m);
+        uint64_t prev = 0;
+        for (size_t j = 0; j < nfps[i]; j++) {
+            if (j && fps[i][j] == prev)
+                continue;
+            prev = fps[i][j];
+            crypto_generichash_update(&st, (const unsigned char *)&prev, sizeof prev);
+        }
+    }
+    crypto_generichash_final(&st, h, sizeof h);
+    sodium_bin2hex(out, 33, h, sizeof h);
+    return VIGIL_OK;
+}
+
+static vigil_status opt_field(vigil_buf *o, const char *name, const char *value)
+{
+    if (!value)
+        return VIGIL_OK;
+    vigil_status st = vigil_buf_printf(o, ",\"%s\":", name);
+    return st ? st : vigil_buf_json_string(o, value, strlen(value));
+}
+
+vigil_status vigil_result_json(const vigil_result *r, const vigil_doc *doc, vigil_buf *o)
+{
+    vigil_status st = LIT(o, "{\"doc\":");
+    const char *id = doc && doc->id ? doc->id : "-";
+    if (!st) st = vigil_buf_json_string(o, id, strlen(id));
+    if (!st) st = vigil_buf_printf(o, ",\"severity\":\"%s\",\"score\":%.3f,\"people\":[",
+                                   vigil_severity_name(r->severity), r->score);
+    for (size_t i = 0; !st && i < r->npeople; i++) {
+        const vigil_person_hit *p = &r->people[i];
+        st = i ? LIT(o, ",{\"person\":") : LIT(o, "{\"person\":");
+        if (!st) st = vigil_buf_json_string(o, p->person, strlen(p->person));
+        if (!st) st = LIT(o, ",\"matched\":[");
+        int first = 1;
+        for (unsigned k = 0; !st && k < VIGIL_KIND_COUNT; k++)
+            if (p->matched & (1u << k)) {
+                st = vigil_buf_printf(o, "%s\"%s\"", first ? "" : ",", vigil_kind_name(k));
+                first = 0;
+            }
+        if (!st) st = LIT(o, "],\"spans\":[");
+        for (size_t j = 0; !st && j < p->nspans; j++)
+            st = vigil_buf_printf(o, "%s{\"kind\":\"%s\",\"start\":%zu,\"end\":%zu}", j ? "," : "",
+                                  vigil_kind_name(p->spans[j].kind), p->spans[j].start,
+                                  p->spans[j].end);
+        if (!st) st = LIT(o, "]}");
+    }
+    if (!st) st = LIT(o, "],\"fingerprint\":");
+    if (!st) st = r->fingerprint[0] ? vigil_buf_printf(o, "\"%s\"", r->fingerprint)
+                                    : LIT(o, "null");
+    if (!st && doc) st = opt_field(o, "source", doc->source);
+    if (!st && doc) st = opt_field(o, "url", doc->url);
+    if (!st && doc) st = opt_field(o, "time", doc->time);
+    if (!st) st = LIT(o, "}\n");
+    return st;
+}
+
+/* Document ids are printed as they are, with control characters replaced, so a hostile file
+ * name cannot write escape sequences to an analyst's terminal. */
+static vigil_status safe_text(vigil_buf *o, const char *s)
+{
+    vigil_status st = VIGIL_OK;
+    for (; *s && !st; s++) {
+        unsigned char c = (unsigned char)*s;
+        char ch = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        st = vigil_buf_append(o, &ch, 1);
+    }
+    return st;
+}
+
+vigil_status vigil_result_text(const vigil_result *r, const vigil_doc *doc, vigil_buf *o)
+{
+    const char *id = doc && doc->id ? doc->id : "-";
+    vigil_status st = VIGIL_OK;
+    if (r->npeople == 0) {
+        st = vigil_buf_printf(o, "%-8s %5.3f  %-8s  %-28s  ", vigil_severity_name(r->severity),
+                              r->score, "-", "-");
+        if (!st) st = safe_text(o, id);
+        if (!st) st = LIT(o, "\n");
+        return st;
+    }
+    for (size_t i = 0; !st && i < r->npeople; i++) {
+        const vigil_person_hit *p = &r->people[i];
+        char kinds[128] = "";
+        for (unsigned k = 0; k < VIGIL_KIND_COUNT; k++)
+            if (p->matched & (1u << k)) {
+                if (kinds[0])
+                    strcat(kinds, ",");
+                strcat(kinds, vigil_kind_name(k));
+            }
+        st = vigil_buf_printf(o, "%-8s %5.3f  ", vigil_severity_name(r->severity), r->score);
+        if (!st) st = safe_text(o, p->person);
+        if (!st) st = vigil_buf_printf(o, "%*s  %-28s  ",
+                                       (int)(strlen(p->person) < 8 ? 8 - strlen(p->person) : 0),
+                                       "", kinds);
+        if (!st) st = safe_text(o, id);
+        if (!st) st = LIT(o, "\n");
+    }
+    return st;
+}

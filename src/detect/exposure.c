@@ -1,0 +1,362 @@
+/*
+ * Exposure matching: finds enrolled identifiers in a document's token stream.
+ *
+ * Cost follows the number of tokens, not the number of people enrolled (DESIGN.md, Performance
+ * notes): each token is hashed once with the keyed PRF; a token that no enrolled identifier
+ * starts with fails the index's small filter and costs nothing more; for the few that pass, the
+ * n-gram fingerprints of the next 1..8 tokens are combined cheaply and probed in the sorted slot
+ * table. Phone numbers take a separate path over runs of digit tokens, because a number is
+ * written in any grouping: every digit string of 7 to 15 digits made of consecutive groups is
+ * tried with and without its international, country and trunk prefixes.
+ *
+ * The scanner owns all buffers and reuses them; the hot path does not allocate per token.
+ */
+#include "../internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_HITS 65536
+
+typedef struct hit {
+    uint64_t fp;
+    uint32_t value;
+    uint32_t start, end;
+} hit;
+
+struct vigil_scanner {
+    const vigil_vault *vault;
+    const vigil_index *ix;
+    const vigil_keys *keys;
+    vigil_tokens tok;
+    hit *hits;
+    size_t nhits, hcap;
+    /* current probe, for the hit callback */
+    uint64_t cur_fp;
+    size_t cur_i, cur_j;
+    const char *text;
+    /* result */
+    vigil_person_hit *people;
+    size_t pcap;
+    vigil_span *spans;
+    size_t scap;
+    uint64_t *fps;
+    size_t fcap;
+    vigil_result result;
+};
+
+
+vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
+{
+    if (!vault || !out)
+        return VIGIL_ERR_ARG;
+    vigil_scanner *s = calloc(1, sizeof *s);
+    if (!s)
+        return VIGIL_ERR_NOMEM;
+    s->vault = vault;
+    s->ix = vigil_vault_index(vault);
+    s->keys = vigil_vault_keys(vault);
+    *out = s;
+    return VIGIL_OK;
+}
+
+void vigil_scanner_destroy(vigil_scanner *s)
+{
+    if (!s)
+        return;
+    vigil_tokens_free(&s->tok);
+    free(s->hits);
+    free(s->people);
+    free(s->spans);
+    free(s->fps);
+    free(s);
+}
+
+static void add_hit(vigil_scanner *s, uint64_t fp, uint32_t value, uint32_t start, uint32_t end)
+{
+    if (s->nhits == s->hcap) {
+        if (s->hcap >= MAX_HITS)
+            return; /* pathological document: further hits add nothing to the verdict */
+        size_t cap = s->hcap ? s->hcap * 2 : 64;
+        hit *p = realloc(s->hits, cap * sizeof *p);
+        if (!p)
+            return;
+        s->hits = p;
+        s->hcap = cap;
+    }
+    s->hits[s->nhits++] = (hit){fp, value, start, end};
+}
+
+/* Tokens i..j are joined by single non-space characters ("j_smith", "j.smith"). */
+static bool tight(const vigil_scanner *s, size_t i, size_t j)
+{
+    for (size_t k = i + 1; k <= j; k++) {
+        uint32_t a = s->tok.v[k - 1].end, b = s->tok.v[k].start;
+        if (b - a != 1)
+            return false;
+        char c = s->text[a];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            return false;
+    }
+    return true;
+}
+
+static void on_ngram(void *user, uint32_t value)
+{
+    vigil_scanner *s = user;
+    if ((value & VIGIL_V_TIGHT) && !tight(s, s->cur_i, s->cur_j))
+        return;
+    add_hit(s, s->cur_fp, value, s->tok.v[s->cur_i].start, s->tok.v[s->cur_j].end);
+}
+
+static void match_ngrams(vigil_scanner *s)
+{
+    const vigil_token *t = s->tok.v;
+    size_t n = s->tok.n;
+    for (size_t i = 0; i < n; i++) {
+        if (!vigil_index_maybe_first(s->ix, t[i].hash))
+            continue;
+        uint64_t acc = t[i].hash;
+        for (size_t j = i; j < n && j - i < VIGIL_NGRAM_MAX; j++) {
+            if (j > i) {
+                if (t[j].start - t[j - 1].end > VIGIL_GAP_MAX)
+                    break;
+                acc = vigil_ngram_add(acc, t[j].hash);
+            }
+            s->cur_fp = vigil_ngram_final(acc, (unsigned)(j - i + 1));
+            s->cur_i = i;
+            s->cur_j = j;
+            vigil_index_find(s->ix, s->cur_fp, on_ngram, s);
+        }
+    }
+}
+
+typedef struct phone_probe {
+    vigil_scanner *s;
+    uint32_t start, end;
+} phone_probe;
+
+static void on_phone(void *user, uint32_t value)
+{
+    phone_probe *p = user;
+    add_hit(p->s, p->s->cur_fp, value, p->start, p->end);
+}
+
+static void try_phone(void *user, const char *d, size_t n)
+{
+    phone_probe *p = user;
+    p->s->cur_fp = vigil_phone_fp(p->s->keys, d, n);
+    vigil_index_find(p->s->ix, p->s->cur_fp, on_phone, p);
+}
+
+static void match_phones(vigil_scanner *s)
+{
+    const vigil_token *t = s->tok.v;
+    size_t n = s->tok.n;
+    char digits[16];
+    for (size_t a = 0; a < n; a++) {
+        if (!(t[a].flags & VIGIL_TOK_DIGITS))
+            continue;
+        size_t len = 0;
+        for (size_t b = a; b < n && (t[b].flags & VIGIL_TOK_DIGITS); b++) {
+            if (b > a && t[b].start - t[b - 1].end > 4)
+                break;
+            if (len + t[b].len > 15)
+                break;
+            memcpy(digits + len, s->tok.chars + t[b].off, t[b].len);
+            len += t[b].len;
+            if (len >= 7) {
+                phone_probe p = {s, t[a].start, t[b].end};
+                vigil_phone_candidates(digits, len, try_phone, &p);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ verdict */
+
+static int cmp_hit(const void *x, const void *y)
+{
+    const hit *a = x, *b = y;
+    uint32_t pa = a->value & VIGIL_V_PERSON_MASK, pb = b->value & VIGIL_V_PERSON_MASK;
+    if (pa != pb)
+        return pa < pb ? -1 : 1;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return a->end < b->end ? -1 : a->end > b->end;
+}
+
+static const double kind_weight[VIGIL_KIND_COUNT] = {
+    [VIGIL_KIND_NAME] = 0.35,  [VIGIL_KIND_ADDRESS] = 0.55, [VIGIL_KIND_PHONE] = 0.55,
+    [VIGIL_KIND_EMAIL] = 0.5,  [VIGIL_KIND_PLATE] = 0.45,   [VIGIL_KIND_HANDLE] = 0.4,
+    [VIGIL_KIND_RELATIVE] = 0.3,
+};
+
+#define STRONG_MASK                                                                            \
+    ((1u << VIGIL_KIND_ADDRESS) | (1u << VIGIL_KIND_PHONE) | (1u << VIGIL_KIND_EMAIL) |        \
+     (1u << VIGIL_KIND_PLATE) | (1u << VIGIL_KIND_HANDLE))
+
+static vigil_severity person_verdict(unsigned strong_name, unsigned weak_name, unsigned mask,
+                                     unsigned *counted)
+{
+    unsigned strong = mask & STRONG_MASK;
+    bool rel = mask & (1u << VIGIL_KIND_RELATIVE);
+    bool name = strong_name || (weak_name && (strong || rel));
+    *counted = strong;
+    if (name)
+        *counted |= 1u << VIGIL_KIND_NAME;
+    if (rel && (name || strong))
+        *counted |= 1u << VIGIL_KIND_RELATIVE;
+    if ((name && (strong || rel)) || (strong && rel))
+        return VIGIL_SEV_HIGH;
+    if (strong)
+        return VIGIL_SEV_MEDIUM;
+    if (name)
+        return VIGIL_SEV_LOW;
+    return VIGIL_SEV_INFO;
+}
+
+/* Score bands per severity: a higher severity always scores higher; within a band, more and
+ * stronger evidence scores higher. */
+static double band_score(vigil_severity sev, double evidence)
+{
+    static const double lo[] = {0.0, 0.2, 0.4, 0.7, 0.9}, hi[] = {0.1, 0.4, 0.7, 0.9, 1.0};
+    return lo[sev] + (hi[sev] - lo[sev]) * evidence;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static vigil_status grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return VIGIL_OK;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q)
+        return VIGIL_ERR_NOMEM;
+    *p = q;
+    *cap = c;
+    return VIGIL_OK;
+}
+
+static vigil_status verdict(vigil_scanner *s)
+{
+    vigil_result *r = &s->result;
+    memset(r, 0, sizeof *r);
+    if (s->nhits == 0)
+        return VIGIL_OK;
+    qsort(s->hits, s->nhits, sizeof *s->hits, cmp_hit);
+    if (grow((void **)&s->spans, &s->scap, s->nhits, sizeof *s->spans) != VIGIL_OK ||
+        grow((void **)&s->fps, &s->fcap, s->nhits, sizeof *s->fps) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
+    size_t nspans = 0, nfps = 0, np = 0;
+    double best = 0;
+    /* per-person scratch for the fingerprint */
+    const char *ids[64];
+    unsigned masks[64];
+    const uint64_t *pf[64];
+    size_t pn[64];
+    for (size_t a = 0; a < s->nhits;) {
+        uint32_t person = s->hits[a].value & VIGIL_V_PERSON_MASK;
+        size_t b = a;
+        unsigned mask = 0, strong_name = 0, weak_name = 0;
+        while (b < s->nhits && (s->hits[b].value & VIGIL_V_PERSON_MASK) == person) {
+            uint32_t v = s->hits[b].value;
+            unsigned kind = (v & VIGIL_V_KIND_MASK) >> VIGIL_V_KIND_SHIFT;
+            if (kind == VIGIL_KIND_NAME) {
+                if (v & VIGIL_V_WEAK)
+                    weak_name = 1;
+                else
+                    strong_name = 1;
+            } else {
+                mask |= 1u << kind;
+            }
+            b++;
+        }
+        unsigned counted;
+        vigil_severity sev = person_verdict(strong_name, weak_name, mask, &counted);
+        if (sev > VIGIL_SEV_INFO) {
+            if (grow((void **)&s->people, &s->pcap, np + 1, sizeof *s->people) != VIGIL_OK)
+                return VIGIL_ERR_NOMEM;
+            size_t span0 = nspans, fp0 = nfps;
+            for (size_t k = a; k < b; k++) {
+                uint32_t v = s->hits[k].value;
+                unsigned kind = (v & VIGIL_V_KIND_MASK) >> VIGIL_V_KIND_SHIFT;
+                if (!(counted & (1u << kind)))
+                    continue;
+                s->fps[nfps++] = s->hits[k].fp;
+                /* merge overlapping spans of the same kind (hits are sorted by start) */
+                bool merged = false;
+                for (size_t q = span0; q < nspans; q++)
+                    if (s->spans[q].kind == (vigil_kind)kind &&
+                        s->hits[k].start < s->spans[q].end && s->spans[q].start < s->hits[k].end) {
+                        if (s->hits[k].end > s->spans[q].end)
+                            s->spans[q].end = s->hits[k].end;
+                        merged = true;
+                        break;
+                    }
+                if (!merged)
+                    s->spans[nspans++] =
+                        (vigil_span){(vigil_kind)kind, s->hits[k].start, s->hits[k].end};
+            }
+            double miss = 1.0;
+            for (unsigned k = 0; k < VIGIL_KIND_COUNT; k++)
+                if (counted & (1u << k))
+                    miss *= 1.0 - kind_weight[k];
+            double score = band_score(sev, 1.0 - miss);
+            if (sev > r->severity || (sev == r->severity && score > best)) {
+                r->severity = sev > r->severity ? sev : r->severity;
+                best = score;
+            }
+            vigil_person_hit *ph = &s->people[np];
+            ph->person = vigil_index_person_id(s->ix, person);
+            ph->matched = counted;
+            ph->nspans = nspans - span0;
+            ph->spans = (const vigil_span *)(uintptr_t)span0; /* fixed up below */
+            qsort(s->fps + fp0, nfps - fp0, sizeof *s->fps, cmp_u64);
+            if (np < 64) {
+                ids[np] = ph->person;
+                masks[np] = counted;
+                pf[np] = (const uint64_t *)(uintptr_t)fp0;
+                pn[np] = nfps - fp0;
+            }
+            np++;
+        }
+        a = b;
+    }
+    for (size_t i = 0; i < np; i++)
+        s->people[i].spans = s->spans + (uintptr_t)s->people[i].spans;
+    for (size_t i = 0; i < np && i < 64; i++)
+        pf[i] = s->fps + (uintptr_t)pf[i];
+    r->npeople = np;
+    r->people = s->people;
+    r->score = best;
+    if (np)
+        return vigil_fingerprint(s->keys, ids, masks, pf, pn, np < 64 ? np : 64, r->fingerprint);
+    return VIGIL_OK;
+}
+
+vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vigil_result **out)
+{
+    if (!s || (!text && len) || !out)
+        return VIGIL_ERR_ARG;
+    vigil_status st = vigil_tokenize(&s->tok, text ? text : "", len);
+    if (st != VIGIL_OK)
+        return st;
+    vigil_tokens_hash(&s->tok, s->keys);
+    s->text = text;
+    s->nhits = 0;
+    match_ngrams(s);
+    match_phones(s);
+    st = verdict(s);
+    if (st != VIGIL_OK)
+        return st;
+    *out = &s->result;
+    return VIGIL_OK;
+}

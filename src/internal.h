@@ -1,0 +1,213 @@
+/*
+ * Declarations shared between vigil's modules; not part of the public API.
+ */
+#ifndef VIGIL_INTERNAL_H
+#define VIGIL_INTERNAL_H
+
+#include "vigil/vigil.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------ text/ */
+
+#define VIGIL_TOKEN_MAX 63     /* canonical token bytes kept (longer tokens are cut) */
+#define VIGIL_NGRAM_MAX 8      /* longest identifier token sequence */
+#define VIGIL_GAP_MAX 40       /* bytes allowed between two tokens of one identifier */
+
+enum {
+    VIGIL_TOK_DIGITS = 1, /* canonical form is all ASCII digits */
+    VIGIL_TOK_ALPHA = 2,  /* canonical form has a letter */
+};
+
+typedef struct vigil_token {
+    uint32_t start, end; /* byte span in the original text */
+    uint32_t off;        /* canonical bytes at tokens->chars + off */
+    uint16_t len;
+    uint8_t flags;
+    uint8_t raw_len;     /* folded characters before canonicalization (saturates at 255) */
+    uint64_t hash;       /* keyed PRF of the canonical bytes (after vigil_tokens_hash) */
+} vigil_token;
+
+typedef struct vigil_tokens {
+    vigil_token *v;
+    size_t n, cap;
+    char *chars;
+    size_t nchars, ccap;
+} vigil_tokens;
+
+/* Splits text into canonical tokens (see src/text/tokenize.c for the rules). Reuses the
+ * buffers in t. Fails only on out-of-memory or a text longer than 4 GiB. */
+vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len);
+void vigil_tokens_free(vigil_tokens *t);
+/* Canonical bytes of token i. */
+static inline const char *vigil_token_str(const vigil_tokens *t, size_t i)
+{
+    return t->chars + t->v[i].off;
+}
+
+/* Street-type, direction, ordinal, unit and number-word canonical forms (see canon.c). */
+typedef enum vigil_word_class {
+    VIGIL_WORD_OTHER = 0,
+    VIGIL_WORD_STREET_TYPE,
+    VIGIL_WORD_DIRECTION,
+    VIGIL_WORD_UNIT,
+} vigil_word_class;
+/* Looks up a lower-case folded word; returns its canonical replacement (or NULL when the word
+ * is kept as it is, or "" when the word is dropped) and its class. */
+const char *vigil_canon_word(const char *w, size_t n, vigil_word_class *cls);
+/* Classifies an already canonical token. */
+vigil_word_class vigil_canon_class(const char *w, size_t n);
+
+/* ------------------------------------------------------------------ hashing */
+
+typedef struct vigil_keys {
+    unsigned char token[16];   /* SipHash key for tokens (crypto_shorthash) */
+    unsigned char finger[32];  /* BLAKE2b key for alert fingerprints */
+    unsigned char check[32];   /* BLAKE2b key for the index's key check */
+} vigil_keys;
+
+uint64_t vigil_hash_token(const vigil_keys *k, const char *s, size_t n);
+void vigil_tokens_hash(vigil_tokens *t, const vigil_keys *k);
+
+static inline uint64_t vigil_rotl(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+/* Cheap combination of keyed token hashes into an n-gram fingerprint. The inputs are PRF
+ * outputs, so a fast mixer suffices; see DESIGN.md "Performance notes". */
+static inline uint64_t vigil_ngram_add(uint64_t acc, uint64_t h)
+{
+    return (vigil_rotl(acc, 27) * 0x9E3779B97F4A7C15ull) ^ h;
+}
+static inline uint64_t vigil_ngram_final(uint64_t acc, unsigned n)
+{
+    acc ^= (uint64_t)n * 0xD6E8FEB86659FD93ull;
+    acc ^= acc >> 33;
+    acc *= 0xFF51AFD7ED558CCDull;
+    acc ^= acc >> 33;
+    acc *= 0xC4CEB9FE1A85EC53ull;
+    acc ^= acc >> 33;
+    return acc ? acc : 1;
+}
+#define VIGIL_PHONE_N 100 /* the n used to finalize phone fingerprints */
+/* Fingerprint of a phone's national number (digits only). */
+uint64_t vigil_phone_fp(const vigil_keys *k, const char *digits, size_t n);
+
+/* ------------------------------------------------------------------ vault/index */
+
+/* Slot value bits */
+#define VIGIL_V_PERSON_MASK 0x00FFFFFFu
+#define VIGIL_V_KIND_SHIFT 24
+#define VIGIL_V_KIND_MASK (7u << 24)
+#define VIGIL_V_WEAK (1u << 27)  /* weak name form (initial + surname) */
+#define VIGIL_V_TIGHT (1u << 28) /* tokens must be joined by single non-space characters */
+#define VIGIL_V_PHONE (1u << 29) /* phone entry (found by the digit path, not the filter) */
+
+typedef struct vigil_slot {
+    uint64_t fp;    /* 0 = empty */
+    uint32_t value;
+    uint32_t first; /* low 32 bits of the first token's hash, to rebuild the filter */
+} vigil_slot;
+
+typedef struct vigil_entry {
+    uint64_t fp;
+    uint32_t value;
+    uint32_t first;
+} vigil_entry;
+
+typedef struct vigil_index vigil_index;
+
+typedef struct vigil_person_rec {
+    char *id;
+    uint32_t counts[VIGIL_KIND_COUNT];
+} vigil_person_rec;
+
+/* Loads (mmap) and validates an index file; err gets a message on failure. */
+vigil_status vigil_index_load(const char *path, const vigil_keys *keys, vigil_index **out,
+                              char *err, size_t errlen);
+/* Validates an index held in memory (used by the loader and the fuzzer). The buffer is
+ * borrowed and must outlive the index. */
+vigil_status vigil_index_from_memory(const void *data, size_t size, const vigil_keys *keys,
+                                     vigil_index **out, char *err, size_t errlen);
+void vigil_index_free(vigil_index *ix);
+size_t vigil_index_people(const vigil_index *ix);
+const char *vigil_index_person_id(const vigil_index *ix, uint32_t i);
+void vigil_index_person_counts(const vigil_index *ix, uint32_t i, uint32_t *counts);
+uint64_t vigil_index_entries(const vigil_index *ix);
+/* Entry i of the slot array (for rebuilding); returns false for an empty slot. */
+uint64_t vigil_index_nslots(const vigil_index *ix);
+bool vigil_index_slot(const vigil_index *ix, uint64_t i, vigil_entry *out);
+/* Filter test for a first token's hash. */
+bool vigil_index_maybe_first(const vigil_index *ix, uint64_t token_hash);
+/* Calls fn for every entry with fingerprint fp; returns the number found. */
+typedef void (*vigil_hit_fn)(void *user, uint32_t value);
+unsigned vigil_index_find(const vigil_index *ix, uint64_t fp, vigil_hit_fn fn, void *user);
+/* Hint the CPU to load the slot for fp. */
+void vigil_index_prefetch(const vigil_index *ix, uint64_t fp);
+
+/* Writes a new index file atomically (temp file, fsync, rename, fsync dir). people[i] owns the
+ * entries whose person field is i. */
+vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
+                               const vigil_person_rec *people, size_t npeople,
+                               const vigil_entry *entries, size_t nentries, char *err,
+                               size_t errlen);
+
+const vigil_index *vigil_vault_index(const vigil_vault *v);
+const vigil_keys *vigil_vault_keys(const vigil_vault *v);
+
+/* Keyed fingerprint of an alert (alert.c): people ids, counted kind masks and the sorted
+ * fingerprints of the identifiers matched for each. */
+vigil_status vigil_fingerprint(const vigil_keys *k, const char *const *ids, const unsigned *masks,
+                               const uint64_t *const *fps, const size_t *nfps, size_t npeople,
+                               char out[33]);
+
+/* ------------------------------------------------------------------ vault/variants */
+
+typedef struct vigil_person_input {
+    const char *id;
+    const char *country; /* ISO code; NULL = "US" */
+    /* each list: count and values (plaintext, borrowed) */
+    size_t n[VIGIL_KIND_COUNT];
+    const char **v[VIGIL_KIND_COUNT];
+} vigil_person_input;
+
+typedef struct vigil_entries {
+    vigil_entry *v;
+    size_t n, cap;
+} vigil_entries;
+
+/* Appends the hashed variants of one person (person number `person`) to out. On a value that
+ * cannot be made into an identifier, writes a message naming the field (never the value) to
+ * err and returns VIGIL_ERR_PARSE without appending anything. */
+vigil_status vigil_variants(const vigil_keys *keys, const vigil_person_input *in, uint32_t person,
+                            vigil_entries *out, uint32_t counts[VIGIL_KIND_COUNT], char *err,
+                            size_t errlen);
+
+/* Nickname groups: calls fn for every canonical given name equivalent to `name` (itself
+ * included). */
+typedef void (*vigil_name_fn)(void *user, const char *name, size_t n);
+void vigil_nicknames(const char *name, size_t n, vigil_name_fn fn, void *user);
+/* True when the canonical word is a known given name (used to tell compound first names). */
+bool vigil_is_given_name(const char *name, size_t n);
+
+/* Country calling code for an ISO country ("US" -> "1"); NULL when unknown. */
+const char *vigil_country_code(const char *iso);
+/* Calls fn with every national number the digit string may stand for (the string itself and
+ * the string without a known international, country or trunk prefix). */
+void vigil_phone_candidates(const char *d, size_t n, void (*fn)(void *, const char *, size_t),
+                            void *user);
+
+/* ------------------------------------------------------------------ util */
+
+void vigil_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+vigil_status vigil_buf_printf(vigil_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Reads a whole file (up to max bytes). */
+vigil_status vigil_read_file(const char *path, size_t max, char **data, size_t *len, char *err,
+                             size_t errlen);
+bool vigil_utf8_valid(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,525 @@
+/*
+ * The index: an mmap'd file of keyed fingerprints, never a plaintext identifier.
+ *
+ * Layout (little-endian, sections 64-byte aligned):
+ *   header (136 bytes)  magic, version, sizes, section offsets, key check, checksums
+ *   people              npeople x {id offset, id length, counts per kind}
+ *   ids                 the opaque person ids, back to back
+ *   slots               nslots x {fingerprint u64, value u32, first-token hash u32}
+ *   filter              blocked Bloom filter (512-bit blocks) over first-token hashes
+ *
+ * The slot table is built by sorting entries by fingerprint and placing each at
+ * max(home, previous + 1), where home = fastrange(fp, nhome). Because fastrange is monotonic,
+ * slots along a cluster are sorted, so a lookup scans from home only while fingerprints are
+ * smaller: an absent key costs about one cache line even at 80% load, which matters because
+ * almost every probe from a scan is for an absent key. There is no wrap-around: a tail of spare
+ * slots absorbs the last cluster.
+ *
+ * The filter answers "could an identifier start with this token?" from a structure much smaller
+ * than the table; most tokens of a text fail it and cost nothing more.
+ *
+ * Integrity: the header carries its own checksum and one over the body, both computed with a
+ * 4-lane multiply-rotate hash (the xxh64 round) written here because it runs at memory speed;
+ * BLAKE2b would make loading a large index take several times longer. It guards against
+ * truncation and corruption, not against an attacker (who could recompute it); the key check
+ * (keyed BLAKE2b) makes sure the index belongs to the vault's key.
+ */
+#include "../internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAGIC "VIGILIX"
+#define VERSION 1
+#define HEADER_SIZE 136
+#define LOAD 0.8
+#define TAIL 64
+
+typedef struct header {
+    char magic[8];
+    uint32_t version;
+    uint32_t header_size;
+    uint64_t file_size;
+    uint32_t npeople;
+    uint32_t reserved;
+    uint64_t nhome;
+    uint64_t nslots;
+    uint64_t nentries;
+    uint64_t filter_blocks;
+    uint64_t off_people;
+    uint64_t off_ids;
+    uint64_t ids_size;
+    uint64_t off_slots;
+    uint64_t off_filter;
+    uint8_t keycheck[16];
+    uint64_t body_sum;
+    uint64_t header_sum;
+} header;
+
+_Static_assert(sizeof(header) == HEADER_SIZE, "index header layout changed");
+
+typedef struct person_disk {
+    uint32_t id_off;
+    uint32_t id_len;
+    uint32_t counts[VIGIL_KIND_COUNT];
+    uint32_t pad;
+} person_disk;
+
+_Static_assert(sizeof(person_disk) == 40, "person record must be 40 bytes");
+
+struct vigil_index {
+    void *map;
+    size_t map_size;
+    const header *h;
+    const person_disk *people;
+    const char *ids;
+    const vigil_slot *slots;
+    const uint64_t *filter;
+};
+
+static const uint64_t P1 = 0x9E3779B185EBCA87ull, P2 = 0xC2B2AE3D27D4EB4Full;
+
+static uint64_t round64(uint64_t acc, uint64_t w)
+{
+    acc += w * P2;
+    acc = vigil_rotl(acc, 31);
+    return acc * P1;
+}
+
+static uint64_t checksum(const unsigned char *p, size_t n)
+{
+    uint64_t a = P1 + P2, b = P2, c = 0, d = 0 - P1;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t w[4];
+        memcpy(w, p + i, 32);
+        a = round64(a, w[0]);
+        b = round64(b, w[1]);
+        c = round64(c, w[2]);
+        d = round64(d, w[3]);
+    }
+    uint64_t h = vigil_rotl(a, 1) + vigil_rotl(b, 7) + vigil_rotl(c, 12) + vigil_rotl(d, 18);
+    for (; i < n; i++)
+        h = (h ^ p[i]) * P1;
+    return vigil_ngram_final(h ^ n, 1);
+}
+
+static inline uint64_t home(uint64_t fp, uint64_t nhome)
+{
+    return (uint64_t)(((unsigned __int128)fp * nhome) >> 64);
+}
+
+/* Filter hashing of a 32-bit first-token hash: a block and six bit positions in it. */
+static inline void filter_pos(uint32_t first, uint64_t nblocks, uint64_t *block, uint64_t *bits)
+{
+    uint64_t y = vigil_ngram_final(((uint64_t)first << 32) | first, 7);
+    *block = (uint64_t)(((unsigned __int128)(vigil_rotl(y, 17) * P1) * nblocks) >> 64);
+    *bits = y;
+}
+
+static inline bool filter_test(const uint64_t *f, uint64_t nblocks, uint32_t first)
+{
+    uint64_t block, y;
+    filter_pos(first, nblocks, &block, &y);
+    const uint64_t *b = f + block * 8;
+    for (int k = 0; k < 6; k++) {
+        unsigned bit = (unsigned)(y >> (k * 9)) & 511;
+        if (!(b[bit >> 6] & (1ull << (bit & 63))))
+            return false;
+    }
+    return true;
+}
+
+static void filter_set(uint64_t *f, uint64_t nblocks, uint32_t first)
+{
+    uint64_t block, y;
+    filter_pos(first, nblocks, &block, &y);
+    uint64_t *b = f + block * 8;
+    for (int k = 0; k < 6; k++) {
+        unsigned bit = (unsigned)(y >> (k * 9)) & 511;
+        b[bit >> 6] |= 1ull << (bit & 63);
+    }
+}
+
+static void key_check(const vigil_keys *keys, uint8_t out[16])
+{
+    static const char label[] = "vigil index key check v1";
+    crypto_generichash(out, 16, (const unsigned char *)label, sizeof label - 1, keys->check,
+                       sizeof keys->check);
+}
+
+static size_t align64(size_t x)
+{
+    return (x + 63) & ~(size_t)63;
+}
+
+vigil_status vigil_index_from_memory(const void *data, size_t size, const vigil_keys *keys,
+                                     vigil_index **out, char *err, size_t errlen)
+{
+    const unsigned char *p = data;
+    if (size < HEADER_SIZE) {
+        vigil_errf(err, errlen, "index is truncated: %zu bytes, the header alone is %d", size,
+                   HEADER_SIZE);
+        return VIGIL_ERR_CORRUPT;
+    }
+    header h;
+    memcpy(&h, p, sizeof h);
+    if (memcmp(h.magic, MAGIC, 8) != 0) {
+        vigil_errf(err, errlen, "not a vigil index (bad magic at byte 0)");
+        return VIGIL_ERR_CORRUPT;
+    }
+    if (h.version != VERSION || h.header_size != HEADER_SIZE) {
+        vigil_errf(err, errlen, "index version %u is not supported (this vigil reads version %d)",
+                   h.version, VERSION);
+        return VIGIL_ERR_VERSION;
+    }
+    if (checksum(p, offsetof(header, header_sum)) != h.header_sum) {
+        vigil_errf(err, errlen, "index header checksum mismatch (bytes 0-135): the file is "
+                                "corrupt; restore it from a backup or re-enroll");
+        return VIGIL_ERR_CORRUPT;
+    }
+    if (h.file_size != size) {
+        vigil_errf(err, errlen, "index is truncated or extended: header says %llu bytes, file "
+                                "has %zu", (unsigned long long)h.file_size, size);
+        return VIGIL_ERR_CORRUPT;
+    }
+    /* Every section must lie inside the file, in order, without overflow. */
+    uint64_t people_end = h.off_people + (uint64_t)h.npeople * sizeof(person_disk);
+    uint64_t ids_end = h.off_ids + h.ids_size;
+    uint64_t slots_end = h.off_slots + h.nslots * sizeof(vigil_slot);
+    uint64_t filter_end = h.off_filter + h.filter_blocks * 64;
+    if (h.npeople > VIGIL_V_PERSON_MASK || h.nslots > size / sizeof(vigil_slot) ||
+        h.filter_blocks > size / 64 || h.filter_blocks == 0 || h.nhome == 0 ||
+        h.nhome > h.nslots || h.nentries > h.nslots || h.off_people < HEADER_SIZE ||
+        people_end > h.off_ids || ids_end > h.off_slots || ids_end < h.off_ids ||
+        slots_end > h.off_filter || filter_end != size || h.off_slots % 8 || h.off_filter % 8) {
+        vigil_errf(err, errlen, "index sections are inconsistent with its size (%zu bytes)", size);
+        return VIGIL_ERR_CORRUPT;
+    }
+    if (checksum(p + HEADER_SIZE, size - HEADER_SIZE) != h.body_sum) {
+        vigil_errf(err, errlen, "index body checksum mismatch (bytes %d-%zu): the file is corrupt; "
+                                "restore it from a backup or re-enroll", HEADER_SIZE, size);
+        return VIGIL_ERR_CORRUPT;
+    }
+    uint8_t kc[16];
+    key_check(keys, kc);
+    if (sodium_memcmp(kc, h.keycheck, 16) != 0) {
+        vigil_errf(err, errlen, "the index was not made with this vault's key");
+        return VIGIL_ERR_CRYPTO;
+    }
+    const person_disk *people = (const person_disk *)(p + h.off_people);
+    for (uint32_t i = 0; i < h.npeople; i++) {
+        person_disk pd;
+        memcpy(&pd, &people[i], sizeof pd);
+        if ((uint64_t)pd.id_off + pd.id_len >= h.ids_size || p[h.off_ids + pd.id_off + pd.id_len]) {
+            vigil_errf(err, errlen, "index person record %u points outside the id table", i);
+            return VIGIL_ERR_CORRUPT;
+        }
+    }
+    const vigil_slot *slots = (const vigil_slot *)(p + h.off_slots);
+    for (uint64_t i = 0; i < h.nslots; i++)
+        if (slots[i].fp && (slots[i].value & VIGIL_V_PERSON_MASK) >= h.npeople) {
+            vigil_errf(err, errlen, "index slot %llu names a person that does not exist",
+                       (unsigned long long)i);
+            return VIGIL_ERR_CORRUPT;
+        }
+    vigil_index *ix = calloc(1, sizeof *ix);
+    if (!ix)
+        return VIGIL_ERR_NOMEM;
+    ix->h = (const header *)p;
+    ix->people = people;
+    ix->ids = (const char *)(p + h.off_ids);
+    ix->slots = slots;
+    ix->filter = (const uint64_t *)(p + h.off_filter);
+    *out = ix;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_index_load(const char *path, const vigil_keys *keys, vigil_index **out,
+                              char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        vigil_errf(err, errlen, "%s: cannot open index: %s", path, strerror(errno));
+        return errno == ENOENT ? VIGIL_ERR_NOTFOUND : VIGIL_ERR_IO;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        vigil_errf(err, errlen, "%s: not a regular file", path);
+        close(fd);
+        return VIGIL_ERR_IO;
+    }
+    size_t size = (size_t)sb.st_size;
+    void *map = NULL;
+    if (size > 0) {
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (map == MAP_FAILED) {
+            vigil_errf(err, errlen, "%s: cannot map index: %s", path, strerror(errno));
+            close(fd);
+            return VIGIL_ERR_IO;
+        }
+    }
+    close(fd);
+    char sub[512];
+    vigil_index *ix;
+    vigil_status st = vigil_index_from_memory(map ? map : "", size, keys, &ix, sub, sizeof sub);
+    if (st != VIGIL_OK) {
+        vigil_errf(err, errlen, "%s: %s", path, sub);
+        if (map)
+            munmap(map, size);
+        return st;
+    }
+    ix->map = map;
+    ix->map_size = size;
+    *out = ix;
+    return VIGIL_OK;
+}
+
+void vigil_index_free(vigil_index *ix)
+{
+    if (!ix)
+        return;
+    if (ix->map)
+        munmap(ix->map, ix->map_size);
+    free(ix);
+}
+
+size_t vigil_index_people(const vigil_index *ix)
+{
+    return ix->h->npeople;
+}
+
+const char *vigil_index_person_id(const vigil_index *ix, uint32_t i)
+{
+    return ix->ids + ix->people[i].id_off;
+}
+
+void vigil_index_person_counts(const vigil_index *ix, uint32_t i, uint32_t *counts)
+{
+    memcpy(counts, ix->people[i].counts, sizeof ix->people[i].counts);
+}
+
+uint64_t vigil_index_entries(const vigil_index *ix)
+{
+    return ix->h->nentries;
+}
+
+uint64_t vigil_index_nslots(const vigil_index *ix)
+{
+    return ix->h->nslots;
+}
+
+bool vigil_index_slot(const vigil_index *ix, uint64_t i, vigil_entry *out)
+{
+    const vigil_slot *s = &ix->slots[i];
+    if (!s->fp)
+        return false;
+    out->fp = s->fp;
+    out->value = s->value;
+    out->first = s->first;
+    return true;
+}
+
+bool vigil_index_maybe_first(const vigil_index *ix, uint64_t token_hash)
+{
+    return filter_test(ix->filter, ix->h->filter_blocks, (uint32_t)token_hash);
+}
+
+void vigil_index_prefetch(const vigil_index *ix, uint64_t fp)
+{
+    __builtin_prefetch(&ix->slots[home(fp, ix->h->nhome)]);
+}
+
+unsigned vigil_index_find(const vigil_index *ix, uint64_t fp, vigil_hit_fn fn, void *user)
+{
+    uint64_t n = ix->h->nslots;
+    unsigned found = 0;
+    for (uint64_t i = home(fp, ix->h->nhome); i < n; i++) {
+        uint64_t s = ix->slots[i].fp;
+        if (s == 0 || s > fp)
+            break;
+        if (s == fp) {
+            found++;
+            if (fn)
+                fn(user, ix->slots[i].value);
+        }
+    }
+    return found;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const vigil_entry *x = a, *y = b;
+    if (x->fp != y->fp)
+        return x->fp < y->fp ? -1 : 1;
+    if (x->value != y->value)
+        return x->value < y->value ? -1 : 1;
+    return 0;
+}
+
+static vigil_status write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return VIGIL_ERR_IO;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return VIGIL_OK;
+}
+
+vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
+                               const vigil_person_rec *people, size_t npeople,
+                               const vigil_entry *entries_in, size_t nentries, char *err,
+                               size_t errlen)
+{
+    if (npeople > VIGIL_V_PERSON_MASK) {
+        vigil_errf(err, errlen, "too many people (%zu, at most %u)", npeople, VIGIL_V_PERSON_MASK);
+        return VIGIL_ERR_LIMIT;
+    }
+    /* sort and deduplicate */
+    vigil_entry *e = NULL;
+    if (nentries) {
+        e = malloc(nentries * sizeof *e);
+        if (!e)
+            return VIGIL_ERR_NOMEM;
+        memcpy(e, entries_in, nentries * sizeof *e);
+        qsort(e, nentries, sizeof *e, cmp_entry);
+        size_t w = 0;
+        for (size_t i = 0; i < nentries; i++)
+            if (w == 0 || cmp_entry(&e[w - 1], &e[i]) != 0)
+                e[w++] = e[i];
+        nentries = w;
+    }
+    uint64_t nhome = (uint64_t)((double)nentries / LOAD) + 1;
+    uint64_t nslots = nhome + TAIL;
+    size_t nfirst = 0;
+    for (size_t i = 0; i < nentries; i++)
+        nfirst += !(e[i].value & VIGIL_V_PHONE);
+    /* about 12 bits per first-token key: under 1% false positives for the blocked filter */
+    uint64_t filter_blocks = nfirst * 12 / 512 + 1;
+
+    size_t ids_size = 1;
+    for (size_t i = 0; i < npeople; i++)
+        ids_size += strlen(people[i].id) + 1;
+    size_t off_people = HEADER_SIZE;
+    size_t off_ids = align64(off_people + npeople * sizeof(person_disk));
+    size_t off_slots = align64(off_ids + ids_size);
+    size_t off_filter = align64(off_slots + nslots * sizeof(vigil_slot));
+    size_t size = off_filter + filter_blocks * 64;
+
+    unsigned char *buf = calloc(1, size);
+    if (!buf) {
+        free(e);
+        return VIGIL_ERR_NOMEM;
+    }
+    person_disk *pd = (person_disk *)(buf + off_people);
+    char *ids = (char *)(buf + off_ids);
+    size_t io = 0;
+    for (size_t i = 0; i < npeople; i++) {
+        size_t l = strlen(people[i].id);
+        pd[i].id_off = (uint32_t)io;
+        pd[i].id_len = (uint32_t)l;
+        memcpy(pd[i].counts, people[i].counts, sizeof pd[i].counts);
+        memcpy(ids + io, people[i].id, l + 1);
+        io += l + 1;
+    }
+    vigil_slot *slots = (vigil_slot *)(buf + off_slots);
+    uint64_t *filter = (uint64_t *)(buf + off_filter);
+    uint64_t next = 0;
+    vigil_status st = VIGIL_OK;
+    for (size_t i = 0; i < nentries; i++) {
+        uint64_t pos = home(e[i].fp, nhome);
+        if (pos < next)
+            pos = next;
+        if (pos >= nslots) { /* the tail is far larger than any realistic cluster */
+            vigil_errf(err, errlen, "index table overflow; report this as a bug");
+            st = VIGIL_ERR_LIMIT;
+            break;
+        }
+        slots[pos].fp = e[i].fp;
+        slots[pos].value = e[i].value;
+        slots[pos].first = e[i].first;
+        next = pos + 1;
+        if (!(e[i].value & VIGIL_V_PHONE))
+            filter_set(filter, filter_blocks, e[i].first);
+    }
+    free(e);
+    if (st != VIGIL_OK) {
+        free(buf);
+        return st;
+    }
+    header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MAGIC, 8);
+    h.version = VERSION;
+    h.header_size = HEADER_SIZE;
+    h.file_size = size;
+    h.npeople = (uint32_t)npeople;
+    h.nhome = nhome;
+    h.nslots = nslots;
+    h.nentries = nentries;
+    h.filter_blocks = filter_blocks;
+    h.off_people = off_people;
+    h.off_ids = off_ids;
+    h.ids_size = ids_size;
+    h.off_slots = off_slots;
+    h.off_filter = off_filter;
+    key_check(keys, h.keycheck);
+    h.body_sum = checksum(buf + HEADER_SIZE, size - HEADER_SIZE);
+    memcpy(buf, &h, sizeof h);
+    h.header_sum = checksum(buf, offsetof(header, header_sum));
+    memcpy(buf, &h, sizeof h);
+
+    /* temp file in the same directory, fsync, rename, fsync the directory */
+    size_t pl = strlen(path);
+    char *tmp = malloc(pl + 16);
+    char *dir = strdup(path);
+    if (!tmp || !dir) {
+        free(tmp);
+        free(dir);
+        free(buf);
+        return VIGIL_ERR_NOMEM;
+    }
+    snprintf(tmp, pl + 16, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        vigil_errf(err, errlen, "%s: cannot create temporary index: %s", tmp, strerror(errno));
+        st = VIGIL_ERR_IO;
+    } else {
+        st = write_all(fd, buf, size);
+        if (st == VIGIL_OK && (fchmod(fd, 0600) != 0 || fsync(fd) != 0))
+            st = VIGIL_ERR_IO;
+        if (close(fd) != 0)
+            st = VIGIL_ERR_IO;
+        if (st == VIGIL_OK && rename(tmp, path) != 0)
+            st = VIGIL_ERR_IO;
+        if (st != VIGIL_OK) {
+            vigil_errf(err, errlen, "%s: cannot write index: %s", path, strerror(errno));
+            unlink(tmp);
+        } else {
+            int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) {
+                fsync(dfd);
+                close(dfd);
+            }
+        }
+    }
+    free(tmp);
+    free(dir);
+    free(buf);
+    return st;
+}
