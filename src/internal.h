@@ -19,6 +19,7 @@
 enum {
     VIGIL_TOK_DIGITS = 1, /* canonical form is all ASCII digits */
     VIGIL_TOK_ALPHA = 2,  /* canonical form has a letter */
+    VIGIL_TOK_SPELLED = 4, /* merged from a run of single characters ("J.o.h.n") */
 };
 
 typedef struct vigil_token {
@@ -27,6 +28,7 @@ typedef struct vigil_token {
     uint16_t len;
     uint8_t flags;
     uint8_t raw_len;     /* folded characters before canonicalization (saturates at 255) */
+    uint32_t raw_off;    /* spelled runs: their folded characters at chars + raw_off */
     uint64_t hash;       /* keyed PRF of the canonical bytes (after vigil_tokens_hash) */
 } vigil_token;
 
@@ -46,6 +48,11 @@ static inline const char *vigil_token_str(const vigil_tokens *t, size_t i)
 {
     return t->chars + t->v[i].off;
 }
+
+/* Canonical form of one folded word in[0..n) into out (VIGIL_TOKEN_MAX + 1 bytes): ordinal
+ * digits, leetspeak, word table, i/l folding. Returns the length, 0 for a dropped word; sets
+ * *flags to VIGIL_TOK_ALPHA or VIGIL_TOK_DIGITS. */
+size_t vigil_canon_token(const char *in, size_t n, char *out, unsigned *flags);
 
 /* Street-type, direction, ordinal, unit and number-word canonical forms (see canon.c). */
 typedef enum vigil_word_class {

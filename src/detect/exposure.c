@@ -131,6 +131,48 @@ static void match_ngrams(vigil_scanner *s)
     }
 }
 
+/* A spelled run may carry neighbouring single characters ("B V D 3 6 5 7 A new ..." merges the
+ * article "A"), so every sub-run of 4 or more characters is also tried as one word. Spelled runs
+ * are rare, and this costs O(length^2) probes only for them. */
+static void match_spelled(vigil_scanner *s)
+{
+    for (size_t i = 0; i < s->tok.n; i++) {
+        const vigil_token *t = &s->tok.v[i];
+        if (!(t->flags & VIGIL_TOK_SPELLED) || t->raw_len < 5)
+            continue;
+        size_t L = t->raw_len > 32 ? 32 : t->raw_len;
+        const char *raw = s->tok.chars + t->raw_off;
+        /* byte offset of character k when every character is one byte with equal gaps */
+        uint32_t width = t->end - t->start;
+        uint32_t gap = t->raw_len > 1 ? (width - t->raw_len) / (t->raw_len - 1u) : 0;
+        bool exact = width == t->raw_len + (t->raw_len - 1u) * gap;
+        for (size_t a = 0; a + 4 <= L; a++) {
+            for (size_t b = a + 4; b <= L; b++) {
+                if (a == 0 && b == t->raw_len)
+                    continue; /* the whole run is an ordinary token */
+                char canon[VIGIL_TOKEN_MAX + 1];
+                unsigned flags;
+                size_t n = vigil_canon_token(raw + a, b - a, canon, &flags);
+                if (!n)
+                    continue;
+                uint64_t h = vigil_hash_token(s->keys, canon, n);
+                if (!vigil_index_maybe_first(s->ix, h))
+                    continue;
+                s->cur_fp = vigil_ngram_final(h, 1);
+                s->cur_i = s->cur_j = i;
+                uint32_t start = exact ? t->start + (uint32_t)a * (1 + gap) : t->start;
+                uint32_t end = exact ? t->start + (uint32_t)(b - 1) * (1 + gap) + 1 : t->end;
+                size_t before = s->nhits;
+                vigil_index_find(s->ix, s->cur_fp, on_ngram, s);
+                for (size_t k = before; k < s->nhits; k++) {
+                    s->hits[k].start = start;
+                    s->hits[k].end = end;
+                }
+            }
+        }
+    }
+}
+
 typedef struct phone_probe {
     vigil_scanner *s;
     uint32_t start, end;
@@ -353,6 +395,7 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     s->text = text;
     s->nhits = 0;
     match_ngrams(s);
+    match_spelled(s);
     match_phones(s);
     st = verdict(s);
     if (st != VIGIL_OK)

@@ -192,15 +192,24 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
             }
             char out;
             if (cls == C_AT) {
-                if (!(in && last_alpha && i + 1 < len && ascii_alpha(s[i + 1]) &&
-                      !email_ahead(s, i + 1, len))) {
+                /* '@' is the letter a inside or at the end of a word ("J@ne", "Victori@"),
+                 * a separator in an e-mail address or before digits */
+                int next_alpha = i + 1 < len && ascii_alpha(s[i + 1]);
+                int next_word = i + 1 < len && (ascii_alnum(s[i + 1]) || s[i + 1] >= 0x80 ||
+                                                s[i + 1] == '@' || s[i + 1] == '.');
+                if (!(in && last_alpha &&
+                      ((next_alpha && !email_ahead(s, i + 1, len)) || !next_word))) {
                     END();
                     i++;
                     continue;
                 }
                 out = 'a';
             } else if (cls == C_DOLLAR) {
-                if (!((in && last_alpha) || (i + 1 < len && ascii_alpha(s[i + 1])))) {
+                /* '$' is the letter s next to a letter ("$mith", "Jone$", "$@muel") */
+                int next_alpha = i + 1 < len && (ascii_alpha(s[i + 1]) ||
+                                                 (s[i + 1] == '@' && i + 2 < len &&
+                                                  ascii_alpha(s[i + 2])));
+                if (!((in && last_alpha) || next_alpha)) {
                     END();
                     i++;
                     continue;
@@ -276,22 +285,53 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
     return VIGIL_OK;
 }
 
-/* Merges runs of >= 3 one-character tokens separated by equal short gaps. */
+static int single(const vigil_token *t)
+{
+    return t->raw_len == 1 && t->len == 1;
+}
+
+/* Gap between tokens k and k+1 when both are single characters and the gap is a short
+ * separator; 0 otherwise. */
+static uint32_t single_gap(const vigil_tokens *t, size_t k)
+{
+    if (k + 1 >= t->n || !single(&t->v[k]) || !single(&t->v[k + 1]))
+        return 0;
+    uint32_t g = t->v[k + 1].start - t->v[k].end;
+    return g <= 3 ? g : 0;
+}
+
+static int same_gap(const vigil_tokens *t, const unsigned char *s, size_t a, size_t b)
+{
+    uint32_t ga = t->v[a + 1].start - t->v[a].end, gb = t->v[b + 1].start - t->v[b].end;
+    return ga == gb && memcmp(s + t->v[a].end, s + t->v[b].end, ga) == 0;
+}
+
+static bool gap_has_space(const vigil_tokens *t, const unsigned char *s, size_t k)
+{
+    for (uint32_t b = t->v[k].end; b < t->v[k + 1].start; b++)
+        if (s[b] == ' ' || s[b] == '\t' || s[b] == '\n' || s[b] == '\r')
+            return true;
+    return false;
+}
+
+/* Merges runs of >= 3 one-character tokens separated by the same short separator ("J.o.h.n",
+ * "5 5 5 1 2 1 2"). A character that starts a run with another separator belongs to that run:
+ * "J e s s i c a B-a-i-l-e-y" is two words. */
 static void merge_spelled(vigil_tokens *t, const unsigned char *s)
 {
     size_t w = 0;
     for (size_t r = 0; r < t->n;) {
         size_t j = r;
-        if (t->v[r].raw_len == 1 && t->v[r].len == 1) {
-            uint32_t gap = 0;
-            while (j + 1 < t->n && t->v[j + 1].raw_len == 1 && t->v[j + 1].len == 1) {
-                uint32_t g = t->v[j + 1].start - t->v[j].end;
-                if (g == 0 || g > 3 || (gap && g != gap))
+        if (single_gap(t, r)) {
+            bool space_run = gap_has_space(t, s, r);
+            while (single_gap(t, j) && same_gap(t, s, r, j)) {
+                /* Whitespace is the word boundary: in a run spaced with blanks, a character
+                 * that is joined to the next by another separator starts the next word
+                 * ("J e s s i c a B-a-i-l-e-y"). */
+                if (space_run && j + 2 < t->n && !gap_has_space(t, s, j + 1) &&
+                    t->v[j + 2].start - t->v[j + 1].end <= 3 &&
+                    t->v[j + 2].start > t->v[j + 1].end)
                     break;
-                /* the separators must be the same characters */
-                if (gap && memcmp(s + t->v[j].end, s + t->v[r].end, g) != 0)
-                    break;
-                gap = g;
                 j++;
             }
         }
@@ -307,7 +347,7 @@ static void merge_spelled(vigil_tokens *t, const unsigned char *s)
             tok.len = (uint16_t)total;
             tok.raw_len = (uint8_t)(total > 255 ? 255 : total);
             tok.end = t->v[j].end;
-            tok.flags = (uint8_t)flags;
+            tok.flags = (uint8_t)(flags | VIGIL_TOK_SPELLED);
             r = j + 1;
         } else {
             r++;
@@ -317,23 +357,42 @@ static void merge_spelled(vigil_tokens *t, const unsigned char *s)
     t->n = w;
 }
 
+/* "5th", "21st", "2nd", "3a", "1ro", "9na": digits and a suffix that fits the last digit. */
 static int is_ordinal(const char *p, size_t n, size_t *digits)
 {
     size_t d = 0;
     while (d < n && p[d] >= '0' && p[d] <= '9')
         d++;
-    if (d == 0 || d == n)
+    if (d == 0 || d == n || n - d > 2)
         return 0;
-    const char *suf = p + d;
-    size_t sl = n - d;
-    static const char *const sufs[] = {"st", "nd", "rd", "th", "a", "o", "er", "ra", "do",
-                                       "da", "to", "ta", "vo", "va", "no", "na", "mo", "ma"};
-    for (size_t k = 0; k < sizeof sufs / sizeof *sufs; k++)
-        if (strlen(sufs[k]) == sl && memcmp(suf, sufs[k], sl) == 0) {
-            *digits = d;
-            return 1;
+    char last = p[d - 1];
+    char a = p[d], b = n - d == 2 ? p[d + 1] : 0;
+    int ok = 0;
+    if (!b)
+        ok = a == 'a' || a == 'o';
+    else if (b == 'h')
+        ok = a == 't';
+    else if (a == 's' && b == 't')
+        ok = last == '1';
+    else if (a == 'n' && b == 'd')
+        ok = last == '2';
+    else if (a == 'r' && b == 'd')
+        ok = last == '3';
+    else if (b == 'o' || b == 'a') {
+        switch (a) {
+        case 'r': ok = last == '1' || last == '3'; break;
+        case 'd': ok = last == '2'; break;
+        case 't': ok = last == '4' || last == '5' || last == '6'; break;
+        case 'm': ok = last == '7' || last == '0'; break;
+        case 'v': ok = last == '8'; break;
+        case 'n': ok = last == '9'; break;
+        default: break;
         }
-    return 0;
+    } else if (a == 'e' && b == 'r')
+        ok = last == '1' || last == '3';
+    if (ok)
+        *digits = d;
+    return ok;
 }
 
 static char leet(char c)
@@ -349,64 +408,88 @@ static char leet(char c)
     }
 }
 
-/* Pass 2: canonical form of each token, in place (canonical forms are never longer than the
- * folded word, except a replacement word, which is written at the end of the buffer). */
+size_t vigil_canon_token(const char *in, size_t n, char *out, unsigned *flags)
+{
+    char p[VIGIL_TOKEN_MAX + 1];
+    if (n > VIGIL_TOKEN_MAX)
+        n = VIGIL_TOKEN_MAX;
+    int alpha = 0, digit = 0;
+    for (size_t k = 0; k < n; k++) {
+        p[k] = in[k];
+        if (in[k] >= '0' && in[k] <= '9')
+            digit = 1;
+        else
+            alpha = 1;
+    }
+    if (alpha && digit) {
+        size_t d;
+        if (is_ordinal(p, n, &d)) {
+            n = d;
+            alpha = 0;
+        } else {
+            digit = 0;
+            for (size_t k = 0; k < n; k++) {
+                p[k] = leet(p[k]);
+                digit |= p[k] >= '0' && p[k] <= '9';
+            }
+        }
+    }
+    if (alpha) {
+        vigil_word_class cls;
+        const char *rep = vigil_canon_word(p, n, &cls);
+        if (rep && !*rep)
+            return 0; /* dropped filler word */
+        if (rep) {
+            n = strlen(rep);
+            memcpy(p, rep, n);
+            if (rep[0] >= '0' && rep[0] <= '9') {
+                alpha = 0;
+                digit = 1;
+            }
+        }
+        for (size_t k = 0; k < n; k++)
+            if (p[k] == 'i')
+                p[k] = 'l';
+    }
+    memcpy(out, p, n);
+    *flags = alpha ? VIGIL_TOK_ALPHA : (digit ? VIGIL_TOK_DIGITS : 0);
+    return n;
+}
+
+/* Pass 2: canonical form of each token, in place when it fits (a replacement word may be longer
+ * than the folded word and is then appended to the buffer). Spelled runs keep a copy of their
+ * folded characters for sub-run matching. */
 static vigil_status canonicalize(vigil_tokens *t)
 {
     size_t w = 0;
     for (size_t r = 0; r < t->n; r++) {
         vigil_token tok = t->v[r];
-        char *p = t->chars + tok.off;
-        size_t n = tok.len;
-        if (n > VIGIL_TOKEN_MAX)
-            n = VIGIL_TOKEN_MAX;
-        int alpha = (tok.flags & VIGIL_TOK_ALPHA) != 0;
-        int digit = (tok.flags & VIGIL_TOK_DIGITS) != 0;
-        if (alpha && digit) {
-            size_t d;
-            if (is_ordinal(p, n, &d)) {
-                n = d;
-                alpha = 0;
-            } else {
-                for (size_t k = 0; k < n; k++)
-                    p[k] = leet(p[k]);
-                digit = 0;
-                for (size_t k = 0; k < n; k++)
-                    if (p[k] >= '0' && p[k] <= '9')
-                        digit = 1;
-            }
+        unsigned flags;
+        char out[VIGIL_TOKEN_MAX + 1];
+        size_t n = vigil_canon_token(t->chars + tok.off, tok.len, out, &flags);
+        if (n == 0)
+            continue;
+        tok.raw_off = tok.off;
+        if (tok.flags & VIGIL_TOK_SPELLED) {
+            /* keep the folded characters: copy them past the end of the buffer */
+            size_t rl = tok.len > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : tok.len;
+            if (grow_chars(t, rl) != VIGIL_OK)
+                return VIGIL_ERR_NOMEM;
+            memcpy(t->chars + t->nchars, t->chars + tok.off, rl);
+            tok.raw_off = (uint32_t)t->nchars;
+            tok.raw_len = (uint8_t)rl;
+            t->nchars += rl;
+            flags |= VIGIL_TOK_SPELLED;
         }
-        if (alpha) {
-            vigil_word_class cls;
-            const char *rep = vigil_canon_word(p, n, &cls);
-            if (rep && !*rep)
-                continue; /* dropped filler word */
-            if (rep) {
-                size_t rl = strlen(rep);
-                if (rl <= n) {
-                    memcpy(p, rep, rl);
-                } else {
-                    if (grow_chars(t, rl) != VIGIL_OK)
-                        return VIGIL_ERR_NOMEM;
-                    p = t->chars + t->nchars;
-                    memcpy(p, rep, rl);
-                    tok.off = (uint32_t)t->nchars;
-                    t->nchars += rl;
-                }
-                n = rl;
-                if (rep[0] >= '0' && rep[0] <= '9') {
-                    alpha = 0;
-                    digit = 1;
-                }
-            }
-            for (size_t k = 0; k < n; k++)
-                if (p[k] == 'i')
-                    p[k] = 'l';
+        if (n > tok.len) {
+            if (grow_chars(t, n) != VIGIL_OK)
+                return VIGIL_ERR_NOMEM;
+            tok.off = (uint32_t)t->nchars;
+            t->nchars += n;
         }
+        memcpy(t->chars + tok.off, out, n);
         tok.len = (uint16_t)n;
-        tok.flags = (uint8_t)((alpha ? VIGIL_TOK_ALPHA : 0) | (digit && !alpha ? VIGIL_TOK_DIGITS : 0));
-        if (digit && alpha)
-            tok.flags = VIGIL_TOK_ALPHA;
+        tok.flags = (uint8_t)flags;
         t->v[w++] = tok;
     }
     t->n = w;
