@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ------------------------------------------------------------------ text/ */
 
@@ -205,6 +206,12 @@ const char *vigil_country_code(const char *iso);
  * the string without a known international, country or trunk prefix). */
 void vigil_phone_candidates(const char *d, size_t n, void (*fn)(void *, const char *, size_t),
                             void *user);
+
+/* ------------------------------------------------------------------ ingest */
+
+/* A reader over an open stream (borrowed, not closed), named `name` in messages. */
+vigil_status vigil_reader_open_stream(FILE *f, const char *name, vigil_input_format fmt,
+                                      size_t max_doc, vigil_reader **out);
 
 /* ------------------------------------------------------------------ util */
 

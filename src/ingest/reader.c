@@ -61,6 +61,25 @@ vigil_status vigil_reader_open(const char *path, vigil_input_format fmt, size_t 
     return VIGIL_OK;
 }
 
+vigil_status vigil_reader_open_stream(FILE *f, const char *name, vigil_input_format fmt,
+                                      size_t max_doc, vigil_reader **out)
+{
+    vigil_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return VIGIL_ERR_NOMEM;
+    r->path = strdup(name);
+    if (!r->path) {
+        free(r);
+        return VIGIL_ERR_NOMEM;
+    }
+    r->f = f;
+    r->is_stdin = true; /* borrowed: not closed */
+    r->fmt = fmt == VIGIL_INPUT_AUTO ? VIGIL_INPUT_PLAIN : fmt;
+    r->max_doc = max_doc ? max_doc : (size_t)8 << 20;
+    *out = r;
+    return VIGIL_OK;
+}
+
 void vigil_reader_close(vigil_reader *r)
 {
     if (!r)

@@ -64,7 +64,10 @@ void vigil_phone_candidates(const char *d, size_t n, void (*fn)(void *, const ch
         static const char *const intl[] = {"", "00", "011"};
         for (size_t k = 0; k < 3; k++) {
             size_t il = strlen(intl[k]), cl = strlen(cc);
-            if (starts(d, n, intl[k]) && starts(d + il, n - il, cc) && n - il - cl >= 7 &&
+            /* a bare country code is only taken off a full-length number, so a 10-digit
+             * number starting with 55 is not read as Brazil's code plus 8 digits */
+            size_t min = k == 0 ? 9 : 7;
+            if (starts(d, n, intl[k]) && starts(d + il, n - il, cc) && n - il - cl >= min &&
                 n - il - cl <= 12)
                 fn(user, d + il + cl, n - il - cl);
         }

@@ -1,0 +1,219 @@
+/* Unit tests for exposure matching and the alert it yields: severity rubric, near misses,
+ * spans, fingerprints, rendering. */
+#include "../../src/internal.h"
+#include "../harness.h"
+#include "../testutil.h"
+
+static char dir[64];
+static vigil_vault *vault;
+static vigil_scanner *sc;
+
+static const char *PEOPLE =
+    "id,name,addresses,phones,emails,plates,handles,relatives,country\n"
+    "U1,John Michael Smith,\"1234 North Oak Street, Springfield, IL 62704\",(555) 201-4567,"
+    "john.smith@example.com,ABC-1234,@jsmith_85,Mary Smith,US\n"
+    "M1,José Luis García Muñoz,\"Calle Hidalgo 123, Col. Centro, Oaxaca\",+52 1 55 1234 5678,"
+    ",,,,MX\n"
+    "U2,Robert Brown,,,,,,,US\n"
+    "U3,John Smith,,,,,,,US\n";
+
+static void setup(void)
+{
+    if (vault)
+        return;
+    vault = temp_vault(dir);
+    rejects r = {0};
+    if (enroll_str(vault, PEOPLE, &r) != VIGIL_OK)
+        fprintf(stderr, "setup: %s", r.text);
+    if (vigil_scanner_create(vault, &sc) != VIGIL_OK)
+        abort();
+}
+
+static const vigil_result *scan(const char *text)
+{
+    setup();
+    const vigil_result *r = NULL;
+    CHECK(vigil_scan(sc, text, strlen(text), &r) == VIGIL_OK);
+    return r;
+}
+
+static const vigil_person_hit *person(const vigil_result *r, const char *id)
+{
+    for (size_t i = 0; i < r->npeople; i++)
+        if (strcmp(r->people[i].person, id) == 0)
+            return &r->people[i];
+    return NULL;
+}
+
+#define K(kind) (1u << VIGIL_KIND_##kind)
+
+TEST(name_with_strong_identifier_is_high)
+{
+    const vigil_result *r = scan("J0HN SM1TH lives at 1234 N. Oak St. Springfield");
+    CHECK_EQ_INT(r->severity, VIGIL_SEV_HIGH);
+    const vigil_person_hit *p = person(r, "U1");
+    CHECK(p != NULL);
+    if (p)
+        CHECK_EQ_INT(p->matched, K(NAME) | K(ADDRESS));
+    CHECK(r->score >= 0.7 && r->score < 0.9);
+}
+
+TEST(strong_identifier_alone_is_medium_name_alone_low)
+{
+    const vigil_result *r = scan("call 555.201.4567 tonight");
+    CHECK_EQ_INT(r->severity, VIGIL_SEV_MEDIUM);
+    CHECK(person(r, "U1") && person(r, "U1")->matched == K(PHONE));
+    r = scan("Bob Brown was at the game");
+    CHECK_EQ_INT(r->severity, VIGIL_SEV_LOW);
+    CHECK(person(r, "U2") != NULL);
+    CHECK(r->score >= 0.2 && r->score < 0.4);
+    r = scan("the weather is nice");
+    CHECK_EQ_INT(r->severity, VIGIL_SEV_INFO);
+    CHECK_EQ_INT(r->npeople, 0);
+    CHECK_EQ_STR(r->fingerprint, "");
+}
+
+TEST(same_name_on_two_people_reports_both)
+{
+    const vigil_result *r = scan("John Smith");
+    CHECK(person(r, "U1") != NULL);
+    CHECK(person(r, "U3") != NULL);
+}
+
+TEST(weak_initial_counts_only_with_corroboration)
+{
+    const vigil_result *r = scan("J. Smith said hello");
+    CHECK(person(r, "U1") == NULL);
+    r = scan("J. Smith, ABC 1234");
+    CHECK_EQ_INT(r->severity, VIGIL_SEV_HIGH);
+    CHECK(person(r, "U1") && person(r, "U1")->matched == (K(NAME) | K(PLATE)));
+}
+
+TEST(relative_counts_only_with_another_identifier)
+{
+    const vigil_result *r = scan("Mary Smith went shopping");
+    CHECK(person(r, "U1") == NULL);
+    r = scan("Mary Smith, 1234 Oak Street");
+    CHECK_EQ_INT(r->severity, VIGIL_SEV_HIGH);
+    CHECK(person(r, "U1") && person(r, "U1")->matched == (K(ADDRESS) | K(RELATIVE)));
+}
+
+TEST(spanish_names_addresses_and_phones)
+{
+    const vigil_result *r = scan("Pepe Garcia vive en Hidalgo 123, tel 0052 55 1234 5678");
+    const vigil_person_hit *p = person(r, "M1");
+    CHECK(p && p->matched == (K(NAME) | K(ADDRESS) | K(PHONE)));
+    CHECK(person(scan("José Luis Muñoz"), "M1") != NULL);
+    CHECK(person(scan("GARCIA MUNOZ, Jose Luis"), "M1") != NULL);
+    CHECK(person(scan("123 Calle Hidalgo"), "M1") != NULL);
+    CHECK(person(scan("cinco cinco uno dos tres cuatro cinco seis siete ocho"), "M1") != NULL);
+}
+
+TEST(near_misses_do_not_match)
+{
+    CHECK_EQ_INT(scan("John Smithson and Jon Smyth")->npeople, 0);
+    CHECK_EQ_INT(scan("1235 North Oak Street")->npeople, 0);
+    CHECK_EQ_INT(scan("call (555) 201-4568")->npeople, 0);
+    CHECK_EQ_INT(scan("call 9 555 201 4567 0")->npeople, 1); /* digits around: still there */
+    CHECK_EQ_INT(scan("ABC 1235")->npeople, 0);
+    CHECK_EQ_INT(scan("Robert Browning")->npeople, 0);
+    CHECK_EQ_INT(scan("jsmith_86")->npeople, 0);
+}
+
+TEST(handles_must_be_joined)
+{
+    CHECK(person(scan("follow @jsmith_85"), "U1") != NULL);
+    CHECK(person(scan("x.com/jsmith_85/"), "U1") != NULL);
+    CHECK(person(scan("jsmith 85"), "U1") == NULL);
+}
+
+TEST(email_written_out)
+{
+    CHECK(person(scan("JOHN.SMITH@EXAMPLE.COM"), "U1") != NULL);
+    CHECK(person(scan("john.smith (at) example (dot) com"), "U1") != NULL);
+    CHECK(person(scan("john.smith arroba example punto com"), "U1") != NULL);
+    /* another domain: the local part still names him, but the e-mail does not match */
+    const vigil_person_hit *p = person(scan("john.smith@example.org"), "U1");
+    CHECK(p && !(p->matched & K(EMAIL)));
+}
+
+TEST(spans_point_at_the_evidence)
+{
+    const char *text = "Notes: John  Smith, 1234 N Oak St. Call 555-201-4567.";
+    const vigil_result *r = scan(text);
+    const vigil_person_hit *p = person(r, "U1");
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    int seen = 0;
+    for (size_t i = 0; i < p->nspans; i++) {
+        const vigil_span *s = &p->spans[i];
+        char buf[64] = "";
+        memcpy(buf, text + s->start, s->end - s->start);
+        if (s->kind == VIGIL_KIND_NAME) {
+            CHECK_EQ_STR(buf, "John  Smith");
+            seen |= 1;
+        }
+        if (s->kind == VIGIL_KIND_ADDRESS) {
+            CHECK_EQ_STR(buf, "1234 N Oak St");
+            seen |= 2;
+        }
+        if (s->kind == VIGIL_KIND_PHONE) {
+            CHECK_EQ_STR(buf, "555-201-4567");
+            seen |= 4;
+        }
+    }
+    CHECK_EQ_INT(seen, 7);
+}
+
+TEST(fingerprint_is_stable_across_reposts)
+{
+    char a[33], b[33], c[33];
+    strcpy(a, scan("Found him: John Smith 1234 Oak St")->fingerprint);
+    strcpy(b, scan("repost!!! JOHN SMITH ... 1234 Oak St ... share")->fingerprint);
+    strcpy(c, scan("John Smith 555 201 4567")->fingerprint);
+    CHECK_EQ_INT(strlen(a), 32);
+    CHECK_EQ_STR(a, b);
+    CHECK(strcmp(a, c) != 0);
+}
+
+TEST(json_rendering)
+{
+    const vigil_result *r = scan("Bob Brown");
+    vigil_doc d = {.id = "doc \"1\"\n", .source = "paste"};
+    vigil_buf b = {0};
+    CHECK(vigil_result_json(r, &d, &b) == VIGIL_OK);
+    CHECK(strstr(b.data, "{\"doc\":\"doc \\\"1\\\"\\n\",\"severity\":\"low\",\"score\":0.") ==
+          b.data);
+    CHECK(strstr(b.data, "\"people\":[{\"person\":\"U2\",\"matched\":[\"name\"],\"spans\":[{"
+                         "\"kind\":\"name\",\"start\":0,\"end\":9}]}]") != NULL);
+    CHECK(strstr(b.data, "\"source\":\"paste\"}\n") != NULL);
+    b.len = 0;
+    CHECK(vigil_result_json(scan("nothing"), &d, &b) == VIGIL_OK);
+    CHECK(strstr(b.data, "\"people\":[],\"fingerprint\":null") != NULL);
+    vigil_buf_free(&b);
+}
+
+TEST(json_string_escapes_invalid_utf8)
+{
+    vigil_buf b = {0};
+    CHECK(vigil_buf_json_string(&b, "a\xff\x01\xc3\xb1", 5) == VIGIL_OK);
+    CHECK_EQ_STR(b.data, "\"a\\ufffd\\u0001\xc3\xb1\"");
+    vigil_buf_free(&b);
+}
+
+TEST(teardown)
+{
+    vigil_scanner_destroy(sc);
+    vigil_vault_close(vault);
+    remove_tree(dir);
+    vault = NULL;
+}
+
+HARNESS_MAIN(T(name_with_strong_identifier_is_high),
+             T(strong_identifier_alone_is_medium_name_alone_low),
+             T(same_name_on_two_people_reports_both), T(weak_initial_counts_only_with_corroboration),
+             T(relative_counts_only_with_another_identifier), T(spanish_names_addresses_and_phones),
+             T(near_misses_do_not_match), T(handles_must_be_joined), T(email_written_out),
+             T(spans_point_at_the_evidence), T(fingerprint_is_stable_across_reposts),
+             T(json_rendering), T(json_string_escapes_invalid_utf8), T(teardown))

@@ -1,0 +1,150 @@
+/* Unit tests for the tokenizer: every disguise it must undo, and exact byte spans. */
+#include "../../src/internal.h"
+#include "../harness.h"
+
+static vigil_tokens tk;
+
+/* Canonical tokens of s joined by single spaces. */
+static const char *canon(const char *s, size_t n)
+{
+    static char out[4096];
+    CHECK(vigil_tokenize(&tk, s, n) == VIGIL_OK);
+    size_t o = 0;
+    for (size_t i = 0; i < tk.n && o + tk.v[i].len + 2 < sizeof out; i++) {
+        if (i)
+            out[o++] = ' ';
+        memcpy(out + o, vigil_token_str(&tk, i), tk.v[i].len);
+        o += tk.v[i].len;
+    }
+    out[o] = '\0';
+    return out;
+}
+#define C(s) canon((s), strlen(s))
+
+TEST(case_and_spacing)
+{
+    CHECK_EQ_STR(C("JOHN   smith"), "john smlth");
+    CHECK_EQ_STR(C("John\t\r\n  Smith"), "john smlth");
+    CHECK_EQ_STR(C("jOhN sMiTh"), "john smlth");
+}
+
+TEST(accents_and_compatibility_forms)
+{
+    CHECK_EQ_STR(C("José Muñoz"), "jose munoz");
+    CHECK_EQ_STR(C("JOSÉ MUÑOZ"), "jose munoz");
+    CHECK_EQ_STR(C("Jose\xcc\x81"), "jose"); /* combining acute accent */
+    CHECK_EQ_STR(C("\xef\xbc\xaa\xef\xbd\x8f\xef\xbd\x88\xef\xbd\x8e"), "john"); /* fullwidth */
+    CHECK_EQ_STR(C("\xf0\x9d\x90\x89\xf0\x9d\x90\xa8\xf0\x9d\x90\xa1\xf0\x9d\x90\xa7"), "john");
+    CHECK_EQ_STR(C("Stra\xc3\x9f" "e"), "strasse");
+}
+
+TEST(confusables)
+{
+    /* Cyrillic а, о, е, Greek ο, Cyrillic Ѕ */
+    CHECK_EQ_STR(C("J\xd0\xbehn"), "john");
+    CHECK_EQ_STR(C("M\xd0\xb0ri\xd0\xb0"), "marla");
+    CHECK_EQ_STR(C("\xd0\x85mith"), "smlth");
+    CHECK_EQ_STR(C("R\xce\xbf" "bert"), "robert");
+}
+
+TEST(zero_width_and_soft_hyphen)
+{
+    CHECK_EQ_STR(C("Jo\xe2\x80\x8bhn Sm\xc2\xadith"), "john smlth");
+    CHECK_EQ_STR(C("J\xe2\x80\x8do\xe2\x81\xa0hn"), "john");
+    CHECK_EQ_STR(C("\xef\xbb\xbfJohn"), "john");
+}
+
+TEST(leetspeak)
+{
+    CHECK_EQ_STR(C("J0hn Sm1th"), "john smlth");
+    CHECK_EQ_STR(C("R0b3rt"), "robert");
+    CHECK_EQ_STR(C("4lv4r3z"), "alvarez");
+    CHECK_EQ_STR(C("J@ne D0e"), "jane doe");
+    CHECK_EQ_STR(C("$mith Jone$"), "smlth jones");
+    CHECK_EQ_STR(C("Victori@ $@muel"), "vlctorla samuel");
+    /* digits alone are numbers, not leetspeak */
+    CHECK_EQ_STR(C("5551234"), "5551234");
+}
+
+TEST(email_at_and_amounts_stay_separators)
+{
+    CHECK_EQ_STR(C("john.smith@example.com"), "john smlth example com");
+    CHECK_EQ_STR(C("john [at] example [dot] com"), "john example com");
+    CHECK_EQ_STR(C("pay $50 now"), "pay 50 now");
+}
+
+TEST(ordinals_and_word_table)
+{
+    CHECK_EQ_STR(C("5th Avenue"), "5 av");
+    CHECK_EQ_STR(C("Fifth Ave."), "5 av");
+    CHECK_EQ_STR(C("21st St"), "21 st");
+    CHECK_EQ_STR(C("1234 North Oak Street"), "1234 n oak st");
+    CHECK_EQ_STR(C("1234 N. Oak St."), "1234 n oak st");
+    CHECK_EQ_STR(C("Calle Hidalgo"), "calle hldalgo");
+    CHECK_EQ_STR(C("C. Hidalgo"), "calle hldalgo");
+    CHECK_EQ_STR(C("Av. Reforma Pte"), "av reforma w");
+    CHECK_EQ_STR(C("9na 3ra 2do"), "9 3 2");
+    CHECK_EQ_STR(C("4na"), "ana"); /* not an ordinal: 4 takes -to/-ta */
+    CHECK_EQ_STR(C("five five five"), "5 5 5");
+    CHECK_EQ_STR(C("cinco dos"), "5 2");
+}
+
+TEST(spelled_runs)
+{
+    CHECK_EQ_STR(C("J.o.h.n S.m.i.t.h"), "john smlth");
+    CHECK_EQ_STR(C("J-o-h-n"), "john");
+    CHECK_EQ_STR(C("J o h n  S m i t h"), "john smlth");
+    CHECK_EQ_STR(C("J e s s i c a B-a-i-l-e-y"), "jesslca balley");
+    CHECK_EQ_STR(C("R-e-b-e-c-c-a H o w a r d"), "rebecca howard");
+    CHECK_EQ_STR(C("5 5 5 1 2 1 2"), "5551212");
+    /* two initials are not a word */
+    CHECK_EQ_STR(C("J. R. Smith"), "j r smlth");
+}
+
+TEST(spans_are_exact_byte_offsets)
+{
+    const char *s = "x J\xe2\x80\x8bohn  Sm\xc3\xadth!";
+    CHECK(vigil_tokenize(&tk, s, strlen(s)) == VIGIL_OK);
+    CHECK_EQ_INT(tk.n, 3);
+    CHECK_EQ_INT(tk.v[1].start, 2);
+    CHECK_EQ_INT(tk.v[1].end, 9);
+    CHECK_EQ_INT(tk.v[2].start, 11);
+    CHECK_EQ_INT(tk.v[2].end, 17);
+}
+
+TEST(invalid_utf8_and_nul_bytes)
+{
+    const char s[] = "Jo\xffhn Sm\0ith \xc3 end";
+    CHECK_EQ_STR(canon(s, sizeof s - 1), "jo hn sm lth end");
+    CHECK(vigil_tokenize(&tk, s, sizeof s - 1) == VIGIL_OK);
+    CHECK_EQ_INT(tk.v[0].start, 0);
+    CHECK_EQ_INT(tk.v[1].start, 3);
+    CHECK_EQ_INT(tk.v[4].start, sizeof s - 4);
+    CHECK(!vigil_utf8_valid(s, sizeof s - 1));
+    CHECK(vigil_utf8_valid("Mu\xc3\xb1oz", 6));
+    CHECK(!vigil_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+    CHECK(!vigil_utf8_valid("\xc0\xaf", 2));     /* overlong */
+}
+
+TEST(huge_token_is_capped)
+{
+    size_t n = 100000;
+    char *s = malloc(n);
+    memset(s, 'a', n);
+    CHECK(vigil_tokenize(&tk, s, n) == VIGIL_OK);
+    CHECK_EQ_INT(tk.n, 1);
+    CHECK(tk.v[0].len <= VIGIL_TOKEN_MAX);
+    CHECK_EQ_INT(tk.v[0].end, n);
+    free(s);
+}
+
+TEST(empty_and_separator_only)
+{
+    CHECK_EQ_STR(C(""), "");
+    CHECK_EQ_STR(C(" ,.;--  \n"), "");
+}
+
+HARNESS_MAIN(T(case_and_spacing), T(accents_and_compatibility_forms), T(confusables),
+             T(zero_width_and_soft_hyphen), T(leetspeak), T(email_at_and_amounts_stay_separators),
+             T(ordinals_and_word_table), T(spelled_runs), T(spans_are_exact_byte_offsets),
+             T(invalid_utf8_and_nul_bytes), T(huge_token_is_capped), T(empty_and_separator_only))
