@@ -121,7 +121,7 @@ def _strip(s):
 
 
 class Person:
-    def __init__(self, rng, idx, spanish, used):
+    def __init__(self, rng, idx, spanish, used=None):
         self.id = "P-%05d" % idx
         self.spanish = spanish
         self.country = "MX" if spanish else "US"
@@ -137,6 +137,8 @@ class Person:
                 self.middle = rng.choice(FIRST_EN) if rng.random() < 0.5 else None
                 self.last = [rng.choice(LAST_EN)]
             key = (_strip(self.first.split()[0]).lower(), _strip(" ".join(self.last)).lower())
+            if used is None:
+                break
             if key not in used:
                 used.add(key)
                 break
@@ -382,7 +384,19 @@ def other_person(rng, spanish):
     return "%s %s" % (first, rng.choice(LAST_OTHER))
 
 
+def make_people(seed, npeople, prefix="B"):
+    """Bulk synthetic people (names may repeat, as they do in real life), ids PREFIX-NNNNNNN."""
+    rng = random.Random(seed)
+    people = [Person(rng, i + 1, i % 3 == 2, None) for i in range(npeople)]
+    for p in people:
+        p.id = "%s-%07d" % (prefix, int(p.id[2:]))
+        p.relative = "%s %s" % (rng.choice(p.rel_pool), p.last[0])
+    return people
+
+
 def make_world(seed=1, npeople=200, per_class=3, nneg=4000):
+    """People with distinct names (npeople <= 400) and labeled documents about them."""
+    assert npeople <= 400, "make_world keeps names distinct; use make_people for bulk"
     rng = random.Random(seed)
     used = set()
     people = [Person(rng, i + 1, i % 3 == 2, used) for i in range(npeople)]

@@ -25,7 +25,7 @@ SEV = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 def run(vigil, vault, docs):
     p = subprocess.run([vigil, "scan", "--vault", vault, "--jsonl", "--all", "-j", "2", docs],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-    if p.returncode not in (0, 1):
+    if b"Sanitizer" in p.stderr or b"runtime error:" in p.stderr or p.returncode not in (0, 1):
         sys.exit("scan failed (%d): %s" % (p.returncode, p.stderr.decode()))
     return [json.loads(l) for l in p.stdout.decode().splitlines()]
 
@@ -45,7 +45,7 @@ def main():
         csvp = os.path.join(tmp, "people.csv")
         synth.write_people_csv(people, csvp)
         e = subprocess.run([a.vigil, "enroll", "--vault", vault, csvp], stderr=subprocess.PIPE)
-        if e.returncode != 0:
+        if e.returncode != 0 or e.stderr.count(b"Sanitizer"):
             sys.exit("enroll failed: " + e.stderr.decode())
         docs = pos + neg
         dp = os.path.join(tmp, "docs.jsonl")

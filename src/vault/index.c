@@ -156,6 +156,12 @@ static void key_check(const vigil_keys *keys, uint8_t out[16])
                        sizeof keys->check);
 }
 
+/* [off, off + len) lies within [0, size), without overflow. */
+static bool inside(uint64_t off, uint64_t len, uint64_t size)
+{
+    return off <= size && len <= size - off;
+}
+
 static size_t align64(size_t x)
 {
     return (x + 63) & ~(size_t)63;
@@ -191,16 +197,23 @@ vigil_status vigil_index_from_memory(const void *data, size_t size, const vigil_
                                 "has %zu", (unsigned long long)h.file_size, size);
         return VIGIL_ERR_CORRUPT;
     }
-    /* Every section must lie inside the file, in order, without overflow. */
-    uint64_t people_end = h.off_people + (uint64_t)h.npeople * sizeof(person_disk);
-    uint64_t ids_end = h.off_ids + h.ids_size;
-    uint64_t slots_end = h.off_slots + h.nslots * sizeof(vigil_slot);
-    uint64_t filter_end = h.off_filter + h.filter_blocks * 64;
-    if (h.npeople > VIGIL_V_PERSON_MASK || h.nslots > size / sizeof(vigil_slot) ||
-        h.filter_blocks > size / 64 || h.filter_blocks == 0 || h.nhome == 0 ||
-        h.nhome > h.nslots || h.nentries > h.nslots || h.off_people < HEADER_SIZE ||
-        people_end > h.off_ids || ids_end > h.off_slots || ids_end < h.off_ids ||
-        slots_end > h.off_filter || filter_end != size || h.off_slots % 8 || h.off_filter % 8) {
+    /* Every section must lie inside the file, in order. Counts are bounded before they are
+     * multiplied and offsets before they are added, so nothing can wrap around. */
+    bool ok = h.npeople <= VIGIL_V_PERSON_MASK && h.npeople <= size / sizeof(person_disk) &&
+              h.nslots <= size / sizeof(vigil_slot) && h.filter_blocks <= size / 64 &&
+              h.filter_blocks > 0 && h.nhome > 0 && h.nhome <= h.nslots &&
+              h.nentries <= h.nslots && h.ids_size <= size;
+    ok = ok && inside(h.off_people, (uint64_t)h.npeople * sizeof(person_disk), size) &&
+         inside(h.off_ids, h.ids_size, size) &&
+         inside(h.off_slots, h.nslots * sizeof(vigil_slot), size) &&
+         inside(h.off_filter, h.filter_blocks * 64, size);
+    ok = ok && h.off_people >= HEADER_SIZE &&
+         h.off_people + (uint64_t)h.npeople * sizeof(person_disk) <= h.off_ids &&
+         h.off_ids + h.ids_size <= h.off_slots &&
+         h.off_slots + h.nslots * sizeof(vigil_slot) <= h.off_filter &&
+         h.off_filter + h.filter_blocks * 64 == size && h.off_people % 8 == 0 &&
+         h.off_slots % 8 == 0 && h.off_filter % 8 == 0;
+    if (!ok) {
         vigil_errf(err, errlen, "index sections are inconsistent with its size (%zu bytes)", size);
         return VIGIL_ERR_CORRUPT;
     }
@@ -241,6 +254,20 @@ vigil_status vigil_index_from_memory(const void *data, size_t size, const vigil_
     ix->filter = (const uint64_t *)(p + h.off_filter);
     *out = ix;
     return VIGIL_OK;
+}
+
+void vigil_index_seal(void *data, size_t size, const vigil_keys *keys)
+{
+    unsigned char *p = data;
+    if (size < HEADER_SIZE)
+        return;
+    header h;
+    memcpy(&h, p, sizeof h);
+    key_check(keys, h.keycheck);
+    h.body_sum = checksum(p + HEADER_SIZE, size - HEADER_SIZE);
+    memcpy(p, &h, sizeof h);
+    h.header_sum = checksum(p, offsetof(header, header_sum));
+    memcpy(p, &h, sizeof h);
 }
 
 vigil_status vigil_index_load(const char *path, const vigil_keys *keys, vigil_index **out,

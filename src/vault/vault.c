@@ -9,6 +9,7 @@
  */
 #include "vault_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -232,6 +233,16 @@ vigil_status vigil_vault_lock(vigil_vault *v, int *fd_out)
                    strerror(errno));
         close(fd);
         return VIGIL_ERR_LOCKED;
+    }
+    /* A writer killed mid-write leaves index.tmpXXXXXX behind; holding the lock, nobody else
+     * is writing one, so any left over is stale. */
+    DIR *d = opendir(v->dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL)
+            if (strncmp(e->d_name, "index.tmp", 9) == 0)
+                unlinkat(dirfd(d), e->d_name, 0);
+        closedir(d);
     }
     *fd_out = fd;
     return VIGIL_OK;

@@ -1,0 +1,30 @@
+/* Writes small valid index images (all-zero keys, as fuzz_index.c uses) for the seed corpus:
+ *   make_index_seed DIR */
+#include "../src/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+    if (argc != 2)
+        return 2;
+    static vigil_keys keys;
+    char path[512], err[512];
+    vigil_person_rec people[3] = {{.id = "A"}, {.id = "B-2"}, {.id = "person-three"}};
+    people[0].counts[VIGIL_KIND_NAME] = 2;
+    vigil_entry e[6];
+    for (int i = 0; i < 6; i++) {
+        e[i].fp = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull;
+        e[i].value = (uint32_t)(i % 3) | ((uint32_t)(i % 7) << VIGIL_V_KIND_SHIFT) |
+                     (i == 2 ? VIGIL_V_PHONE : 0) | (i == 4 ? VIGIL_V_TIGHT : 0);
+        e[i].first = (uint32_t)i * 2654435761u;
+    }
+    snprintf(path, sizeof path, "%s/empty.idx", argv[1]);
+    if (vigil_index_write(path, &keys, NULL, 0, NULL, 0, err, sizeof err) != VIGIL_OK)
+        return 1;
+    snprintf(path, sizeof path, "%s/three.idx", argv[1]);
+    if (vigil_index_write(path, &keys, people, 3, e, 6, err, sizeof err) != VIGIL_OK)
+        return 1;
+    return 0;
+}

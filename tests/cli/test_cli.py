@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Integration tests of the `vigil` binary on real files: golden output, exit codes, bad
+input, the privacy guarantee, crash safety of enroll, index integrity.
+
+usage: test_cli.py VIGIL [TEST_NAME...]     (run from anywhere; prints "N passed, N failed")
+"""
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import synth  # noqa: E402
+
+VIGIL = None
+UPDATE_GOLDEN = os.environ.get("VIGIL_UPDATE_GOLDEN") == "1"
+
+
+def run(*args, stdin=None, cwd=ROOT, env=None):
+    p = subprocess.run([VIGIL] + list(args), input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, cwd=cwd, env=env)
+    err = p.stderr.decode("utf-8", "replace")
+    if "Sanitizer" in err or "runtime error:" in err:
+        raise AssertionError("sanitizer report from %s:\n%s" % (" ".join(args), err))
+    return p.returncode, p.stdout.decode("utf-8", "replace"), err
+
+
+class Tmp:
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="vigil-cli-")
+        self.vault = os.path.join(self.dir, "vault")
+        rc, _, err = run("init", "--vault", self.vault)
+        assert rc == 0, err
+        return self
+
+    def __exit__(self, *a):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def path(self, name, content=None, mode="w"):
+        p = os.path.join(self.dir, name)
+        if content is not None:
+            with open(p, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+                f.write(content)
+        return p
+
+
+def eq(a, b, msg=""):
+    if a != b:
+        raise AssertionError("%r != %r %s" % (a, b, msg))
+
+
+def mask(jsonl):
+    return re.sub(r'"fingerprint":"[0-9a-f]{32}"', '"fingerprint":"*"', jsonl)
+
+
+def golden(name, actual):
+    path = os.path.join(HERE, "golden", name)
+    if UPDATE_GOLDEN or not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(actual)
+    with open(path, encoding="utf-8") as f:
+        expected = f.read()
+    if expected != actual:
+        import difflib
+        diff = "".join(difflib.unified_diff(expected.splitlines(True), actual.splitlines(True),
+                                            "expected/" + name, "actual/" + name))
+        raise AssertionError("golden output differs:\n" + diff)
+
+
+# ------------------------------------------------------------------ tests
+
+def test_golden_demo_scan():
+    with Tmp() as t:
+        rc, _, err = run("enroll", "--vault", t.vault, "data/demo/people.csv")
+        eq(rc, 0, err)
+        rc, out, err = run("scan", "--vault", t.vault, "data/demo/corpus")
+        eq(rc, 0, err)
+        golden("demo_scan.jsonl", mask(out))
+        rc, out, err = run("scan", "--vault", t.vault, "--format", "text", "-j", "1",
+                           "data/demo/corpus")
+        eq(rc, 0, err)
+        golden("demo_scan.txt", out)
+        rc, out, err = run("scan", "--vault", t.vault, "--all", "data/demo/corpus/feed.jsonl")
+        golden("demo_feed_all.jsonl", mask(out))
+        rc, out, _ = run("list", "--vault", t.vault)
+        golden("demo_list.txt", out)
+
+
+def test_exit_codes_and_options():
+    with Tmp() as t:
+        run("enroll", "--vault", t.vault, "data/demo/people.csv")
+        rc, out, _ = run("scan", "--vault", t.vault, stdin=b"nothing to see")
+        eq((rc, out), (1, ""))
+        rc, out, _ = run("scan", "--vault", t.vault, "--all", "-", stdin=b"nothing to see")
+        eq(rc, 1)
+        eq(json.loads(out)["severity"], "info")
+        eq(json.loads(out)["doc"], "-")
+        rc, out, _ = run("scan", "--vault", t.vault, stdin="Tom Jackson".encode())
+        eq(rc, 0)
+        eq(json.loads(out)["severity"], "low")
+        rc, out, _ = run("scan", "--vault", t.vault, "--min-severity", "medium",
+                         stdin="Tom Jackson".encode())
+        eq((rc, out), (1, ""))
+        rc, _, err = run("scan", "--vault", t.vault, "--min-severity", "urgent")
+        eq(rc, 2)
+        assert "urgent" in err
+        rc, _, err = run("scan", "--vault", t.vault, "--bogus")
+        eq(rc, 2)
+        rc, _, err = run("frobnicate")
+        eq(rc, 2)
+        assert "unknown command" in err
+        rc, out, _ = run("scan", "--vault", t.vault, "--jsonl", "-",
+                         stdin=b'{"id":"x","text":"Tom Jackson","url":"u"}\n{"text":"hi"}\n')
+        lines = out.splitlines()
+        eq(len(lines), 1)
+        eq(json.loads(lines[0])["url"], "u")
+        env = dict(os.environ, VIGIL_VAULT=t.vault)
+        rc, out, _ = run("scan", stdin="Tom Jackson".encode(), env=env)
+        eq(rc, 0)
+
+
+def test_bad_input_is_reported_and_the_rest_goes_on():
+    with Tmp() as t:
+        run("enroll", "--vault", t.vault, "data/demo/people.csv")
+        feed = t.path("feed.jsonl", '{"id":"a","text":"Tom Jackson"}\n'
+                                    '{"id":"b","text": broken\n'
+                                    '{"id":"c"}\n'
+                                    '["array"]\n'
+                                    '{"id":"d","text":"Tom Jackson again"}\n')
+        plain = t.path("bytes.txt", b"Tom\x00 \xff\xfe Jackson \xc3", "wb")
+        big = t.path("big.txt", "x" * 5000)
+        rc, out, err = run("scan", "--vault", t.vault, "--max-doc", "4096", feed, plain,
+                           os.path.join(t.dir, "missing.txt"), big)
+        eq(rc, 2, err)
+        ids = [json.loads(l)["doc"] for l in out.splitlines()]
+        # NUL and invalid bytes between the words do not hide the name
+        eq(ids, ["a", "d", plain])
+        assert "feed.jsonl:2: invalid JSON at column" in err, err
+        assert "feed.jsonl:3: a document needs a string member \"text\"" in err, err
+        assert "feed.jsonl:4:" in err, err
+        assert "missing.txt: No such file or directory" in err, err
+        assert "big.txt: document is larger than the limit of 4096 bytes" in err, err
+        assert "could not be scanned" in err
+        # invalid UTF-8 and NUL bytes: scanned, offsets exact
+        rc, out, _ = run("scan", "--vault", t.vault, stdin=b"\xff\xfeTom  Jackson\x00")
+        o = json.loads(out)
+        span = o["people"][0]["spans"][0]
+        eq((span["start"], span["end"]), (2, 14))
+
+
+def test_enroll_reports_rows_and_exit_code():
+    with Tmp() as t:
+        people = t.path("p.csv", "id,name,phones,emails\n"
+                                 "A,Zed Quorra,555-201-3344,\n"
+                                 "B,Yul Brannock,12,\n"
+                                 "C,Xi Ombudo,,not-an-email\n")
+        rc, _, err = run("enroll", "--vault", t.vault, people, os.path.join(t.dir, "nope.csv"))
+        eq(rc, 1, err)
+        assert "p.csv:3: phone 1 has 2 digits" in err, err
+        assert "p.csv:4: email 1 is not an e-mail address" in err, err
+        assert "nope.csv: cannot open" in err, err
+        assert "enrolled 1 person, rejected 2 rows" in err, err
+        for secret in ("Yul", "Brannock", "not-an-email", "Ombudo"):
+            assert secret not in err, "plaintext %r in an error message" % secret
+        rc, out, _ = run("list", "--vault", t.vault, "--json")
+        eq(json.loads(out)["id"], "A")
+        eq(json.loads(out)["counts"]["phone"], 1)
+        rc, _, err = run("forget", "--vault", t.vault, "A", "Q")
+        eq(rc, 1)
+        assert "removed 1 of 2" in err
+        rc, out, _ = run("list", "--vault", t.vault, "--json")
+        eq(out, "")
+
+
+def test_key_permissions_and_corrupt_index():
+    with Tmp() as t:
+        run("enroll", "--vault", t.vault, "data/demo/people.csv")
+        key = os.path.join(t.vault, "key")
+        os.chmod(key, 0o640)
+        rc, _, err = run("scan", "--vault", t.vault, stdin=b"x")
+        eq(rc, 2)
+        assert "permissions 0640 are too open" in err, err
+        os.chmod(key, 0o600)
+        idx = os.path.join(t.vault, "index")
+        data = bytearray(open(idx, "rb").read())
+        data[len(data) // 2] ^= 0xFF
+        open(idx, "wb").write(data)
+        rc, _, err = run("scan", "--vault", t.vault, stdin=b"x")
+        eq(rc, 2)
+        assert "index body checksum mismatch" in err, err
+        open(idx, "wb").write(data[:100])
+        rc, _, err = run("list", "--vault", t.vault)
+        eq(rc, 2)
+        assert "truncated" in err, err
+        rc, _, err = run("scan", "--vault", os.path.join(t.dir, "novault"), stdin=b"x")
+        eq(rc, 2)
+        assert "vigil init" in err, err
+        rc, _, err = run("init", "--vault", t.vault)
+        eq(rc, 2)
+        assert "already exists" in err
+
+
+def all_files(d):
+    for root, _, files in os.walk(d):
+        for f in files:
+            yield os.path.join(root, f)
+
+
+def canonical_forms(s, words=False):
+    """The string and what the tokenizer would make of it (lower case, no accents, i = l);
+    with words=True also each word of it."""
+    low = synth._strip(s).lower()
+    forms = {s, s.lower(), low, low.replace("i", "l"), re.sub(r"[^a-z0-9]", "", low),
+             re.sub(r"[^a-z0-9]", "", low).replace("i", "l")}
+    if words:
+        for w in re.split(r"[^a-z0-9]+", low):
+            forms.add(w)
+            forms.add(w.replace("i", "l"))
+    return {f for f in forms if len(f) >= 5}
+
+
+def secrets_of(people):
+    out = set()
+    for p in people:
+        for k, v in p.row().items():
+            if k not in ("id", "country"):
+                out |= canonical_forms(v, words=k in ("name", "relatives"))
+        out |= canonical_forms(p.street, words=True)
+        out |= canonical_forms(p.email.split("@")[0]) | canonical_forms(p.handle[1:])
+    return out
+
+
+def test_no_plaintext_identifier_is_written():
+    people, pos, neg = synth.make_world(seed=11, npeople=60, per_class=1, nneg=200)
+    with Tmp() as t:
+        csvp = os.path.join(t.dir, "people.csv")
+        synth.write_people_csv(people, csvp)
+        # also a bad row carrying identifiers: its error must not quote them
+        with open(csvp, "a", encoding="utf-8") as f:
+            f.write('P-bad,Quentin Zarathustra,"Nowhere Lane",12345,zz@zz,,,,US\n')
+        docs = os.path.join(t.dir, "docs.jsonl")
+        with open(docs, "w", encoding="utf-8") as f:
+            for i, d in enumerate(pos[:300] + neg):
+                f.write(json.dumps({"id": "d%d" % i, "text": d["text"]}, ensure_ascii=False) + "\n")
+        rc, _, err1 = run("enroll", "--vault", t.vault, csvp)
+        eq(rc, 1, err1)
+        rc, out, err2 = run("scan", "--vault", t.vault, "--jsonl", docs)
+        eq(rc, 0, err2)
+        rc, out2, err3 = run("list", "--vault", t.vault)
+        # remove the inputs we wrote ourselves; what is left was written by vigil
+        os.remove(csvp)
+        os.remove(docs)
+        secrets = secrets_of(people)
+        secrets |= canonical_forms("Quentin Zarathustra", True) | {"12345", "zz@zz", "Nowhere Lane"}
+        blobs = [("stderr", (err1 + err2 + err3).encode()), ("scan output", out.encode()),
+                 ("list output", out2.encode())]
+        files = list(all_files(t.dir))
+        assert any(f.endswith("index") for f in files)
+        for f in files:
+            blobs.append((f, open(f, "rb").read()))
+        checked = 0
+        for name, blob in blobs:
+            low = blob.lower()
+            for s in secrets:
+                enc = s.encode("utf-8")
+                if enc.lower() in low:
+                    raise AssertionError("plaintext %r found in %s" % (s, name))
+                checked += 1
+        assert checked > 1000
+
+
+def test_killed_enroll_leaves_the_old_index():
+    people = synth.make_people(3, 4000)
+    with Tmp() as t:
+        run("enroll", "--vault", t.vault, "data/demo/people.csv")
+        big = os.path.join(t.dir, "big.csv")
+        synth.write_people_csv(people, big)
+        rng = random.Random(1)
+        outcomes = set()
+        for i in range(6):
+            p = subprocess.Popen([VIGIL, "enroll", "--vault", t.vault, big],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.02, 0.5))
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            rc, out, err = run("list", "--vault", t.vault, "--json")
+            eq(rc, 0, err)
+            n = len(out.splitlines())
+            assert n in (10, 4010), n
+            outcomes.add(n)
+            if n == 4010:
+                run("forget", "--vault", t.vault, *[p.id for p in people])
+        # a later enroll cleans the temporary files a killed one left behind
+        rc, _, err = run("enroll", "--vault", t.vault, "data/demo/people.csv")
+        eq(rc, 0, err)
+        left = [f for f in os.listdir(t.vault) if f.startswith("index.tmp")]
+        eq(left, [])
+        assert 10 in outcomes
+
+
+def test_directory_walk_is_sorted_and_skips_links():
+    with Tmp() as t:
+        run("enroll", "--vault", t.vault, "data/demo/people.csv")
+        d = os.path.join(t.dir, "tree")
+        os.makedirs(os.path.join(d, "b", "c"))
+        t.path("tree/b/c/z.txt", "Tom Jackson")
+        t.path("tree/a.txt", "Tom Jackson")
+        os.symlink(d, os.path.join(d, "b", "loop"))
+        rc, out, err = run("scan", "--vault", t.vault, d)
+        eq(rc, 0, err)
+        ids = [json.loads(l)["doc"] for l in out.splitlines()]
+        eq(ids, [os.path.join(d, "a.txt"), os.path.join(d, "b", "c", "z.txt")])
+
+
+def main(argv):
+    global VIGIL
+    VIGIL = os.path.abspath(argv[1])
+    names = argv[2:]
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    passed = failed = 0
+    for n, f in tests:
+        if names and n not in names:
+            continue
+        try:
+            f()
+            print("ok   " + n)
+            passed += 1
+        except Exception:
+            print("FAIL " + n)
+            traceback.print_exc()
+            failed += 1
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
