@@ -17,7 +17,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < 6; i++) {
         e[i].fp = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull;
         e[i].value = (uint32_t)(i % 3) | ((uint32_t)(i % 7) << VIGIL_V_KIND_SHIFT) |
-                     (i == 2 ? VIGIL_V_PHONE : 0) | (i == 4 ? VIGIL_V_TIGHT : 0);
+                     (i == 2 ? VIGIL_V_PHONE : 0) | (i == 4 ? VIGIL_V_TIGHT : 0) |
+                     ((uint32_t)(i % 4) << VIGIL_V_LEN_SHIFT);
+        if (i == 5)
+            e[i].fp = e[4].fp; /* two people share a fingerprint */
         e[i].first = (uint32_t)i * 2654435761u;
     }
     snprintf(path, sizeof path, "%s/empty.idx", argv[1]);

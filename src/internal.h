@@ -77,7 +77,18 @@ typedef struct vigil_keys {
 } vigil_keys;
 
 uint64_t vigil_hash_token(const vigil_keys *k, const char *s, size_t n);
-void vigil_tokens_hash(vigil_tokens *t, const vigil_keys *k);
+
+/* Direct-mapped cache of token hashes for tokens up to 15 bytes, per scanner: words repeat
+ * (Zipf), and a cache hit replaces a SipHash call by two compares. */
+#define VIGIL_HASH_CACHE 8192
+typedef struct vigil_hash_cache {
+    struct {
+        uint64_t a, b, h;
+    } e[VIGIL_HASH_CACHE];
+} vigil_hash_cache;
+
+/* Hashes every token; cache may be NULL. */
+void vigil_tokens_hash(vigil_tokens *t, const vigil_keys *k, vigil_hash_cache *cache);
 
 static inline uint64_t vigil_rotl(uint64_t x, int r)
 {
@@ -105,13 +116,16 @@ uint64_t vigil_phone_fp(const vigil_keys *k, const char *digits, size_t n);
 
 /* ------------------------------------------------------------------ vault/index */
 
-/* Slot value bits */
-#define VIGIL_V_PERSON_MASK 0x00FFFFFFu
-#define VIGIL_V_KIND_SHIFT 24
-#define VIGIL_V_KIND_MASK (7u << 24)
-#define VIGIL_V_WEAK (1u << 27)  /* weak name form (initial + surname) */
-#define VIGIL_V_TIGHT (1u << 28) /* tokens must be joined by single non-space characters */
-#define VIGIL_V_PHONE (1u << 29) /* phone entry (found by the digit path, not the filter) */
+/* Entry value bits */
+#define VIGIL_V_PERSON_MASK 0x003FFFFFu /* up to 4,194,303 people */
+#define VIGIL_V_KIND_SHIFT 22
+#define VIGIL_V_KIND_MASK (7u << 22)
+#define VIGIL_V_WEAK (1u << 25)     /* weak name form (initial + surname) */
+#define VIGIL_V_TIGHT (1u << 26)    /* tokens must be joined by single non-space characters */
+#define VIGIL_V_PHONE (1u << 27)    /* phone entry (found by the digit path, not the filter) */
+#define VIGIL_V_REVERSED (1u << 28) /* surname first: needs "Last, First" or "LAST First" */
+#define VIGIL_V_LEN_SHIFT 29        /* token count - 1 (0..7) */
+#define VIGIL_V_LEN(v) ((((v) >> VIGIL_V_LEN_SHIFT) & 7u) + 1)
 
 typedef struct vigil_slot {
     uint64_t fp;    /* 0 = empty */
@@ -147,11 +161,18 @@ size_t vigil_index_people(const vigil_index *ix);
 const char *vigil_index_person_id(const vigil_index *ix, uint32_t i);
 void vigil_index_person_counts(const vigil_index *ix, uint32_t i, uint32_t *counts);
 uint64_t vigil_index_entries(const vigil_index *ix);
-/* Entry i of the slot array (for rebuilding); returns false for an empty slot. */
-uint64_t vigil_index_nslots(const vigil_index *ix);
-bool vigil_index_slot(const vigil_index *ix, uint64_t i, vigil_entry *out);
-/* Filter test for a first token's hash. */
-bool vigil_index_maybe_first(const vigil_index *ix, uint64_t token_hash);
+/* Calls fn for every entry (for rebuilding). */
+typedef void (*vigil_entry_fn)(void *user, const vigil_entry *e);
+void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user);
+/* First-token filter: false when no identifier starts with this token; then
+ * vigil_index_len_ok tells whether an identifier of n tokens may start with it. */
+bool vigil_index_first(const vigil_index *ix, uint64_t token_hash);
+bool vigil_index_len_ok(const vigil_index *ix, uint64_t token_hash, unsigned n);
+/* Both at once, from one cache line: bit n (1..8) set when an identifier of n tokens may start
+ * with the token; 0 when none may. */
+unsigned vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash);
+/* Prefetches the filter block of a token. */
+void vigil_index_prefetch_first(const vigil_index *ix, uint64_t token_hash);
 /* Calls fn for every entry with fingerprint fp; returns the number found. */
 typedef void (*vigil_hit_fn)(void *user, uint32_t value);
 unsigned vigil_index_find(const vigil_index *ix, uint64_t fp, vigil_hit_fn fn, void *user);

@@ -29,6 +29,7 @@ struct vigil_scanner {
     const vigil_index *ix;
     const vigil_keys *keys;
     vigil_tokens tok;
+    vigil_hash_cache *cache;
     hit *hits;
     size_t nhits, hcap;
     /* current probe, for the hit callback */
@@ -56,6 +57,11 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
     s->vault = vault;
     s->ix = vigil_vault_index(vault);
     s->keys = vigil_vault_keys(vault);
+    s->cache = calloc(1, sizeof *s->cache);
+    if (!s->cache) {
+        free(s);
+        return VIGIL_ERR_NOMEM;
+    }
     *out = s;
     return VIGIL_OK;
 }
@@ -65,6 +71,7 @@ void vigil_scanner_destroy(vigil_scanner *s)
     if (!s)
         return;
     vigil_tokens_free(&s->tok);
+    free(s->cache);
     free(s->hits);
     free(s->people);
     free(s->spans);
@@ -101,34 +108,85 @@ static bool tight(const vigil_scanner *s, size_t i, size_t j)
     return true;
 }
 
+/* A surname-first form is a name only as "Last, First" or "LAST First": a comma between the
+ * tokens, or the leading surname in capitals. "King Richard" in prose is not Richard King. */
+static bool reversed_ok(const vigil_scanner *s, size_t i, size_t j)
+{
+    for (size_t k = i + 1; k <= j; k++)
+        if (memchr(s->text + s->tok.v[k - 1].end, ',', s->tok.v[k].start - s->tok.v[k - 1].end))
+            return true;
+    bool upper = false;
+    for (uint32_t b = s->tok.v[i].start; b < s->tok.v[i].end; b++) {
+        unsigned char c = (unsigned char)s->text[b];
+        if (c >= 'a' && c <= 'z')
+            return false;
+        upper |= c >= 'A' && c <= 'Z';
+    }
+    return upper;
+}
+
 static void on_ngram(void *user, uint32_t value)
 {
     vigil_scanner *s = user;
     if ((value & VIGIL_V_TIGHT) && !tight(s, s->cur_i, s->cur_j))
         return;
+    if ((value & VIGIL_V_REVERSED) && !reversed_ok(s, s->cur_i, s->cur_j))
+        return;
     add_hit(s, s->cur_fp, value, s->tok.v[s->cur_i].start, s->tok.v[s->cur_j].end);
+}
+
+/* Candidate n-grams are collected for a batch of positions, their table slots prefetched, and
+ * only then probed: the probes' cache misses overlap instead of following one another. */
+#define BATCH 64
+
+typedef struct cand {
+    uint64_t fp;
+    uint32_t i, j;
+} cand;
+
+static void probe_batch(vigil_scanner *s, const cand *c, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        s->cur_fp = c[k].fp;
+        s->cur_i = c[k].i;
+        s->cur_j = c[k].j;
+        vigil_index_find(s->ix, c[k].fp, on_ngram, s);
+    }
 }
 
 static void match_ngrams(vigil_scanner *s)
 {
     const vigil_token *t = s->tok.v;
     size_t n = s->tok.n;
+    cand c[BATCH + VIGIL_NGRAM_MAX];
+    size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!vigil_index_maybe_first(s->ix, t[i].hash))
+        if (i + 8 < n)
+            vigil_index_prefetch_first(s->ix, t[i + 8].hash);
+        unsigned lens = vigil_index_first_lens(s->ix, t[i].hash);
+        if (!lens)
             continue;
         uint64_t acc = t[i].hash;
-        for (size_t j = i; j < n && j - i < VIGIL_NGRAM_MAX; j++) {
+        unsigned maxlen = 32 - (unsigned)__builtin_clz(lens) - 1;
+        for (size_t j = i; j < n && j - i < maxlen; j++) {
             if (j > i) {
                 if (t[j].start - t[j - 1].end > VIGIL_GAP_MAX)
                     break;
                 acc = vigil_ngram_add(acc, t[j].hash);
             }
-            s->cur_fp = vigil_ngram_final(acc, (unsigned)(j - i + 1));
-            s->cur_i = i;
-            s->cur_j = j;
-            vigil_index_find(s->ix, s->cur_fp, on_ngram, s);
+            unsigned len = (unsigned)(j - i + 1);
+            if (!(lens & (1u << len)))
+                continue;
+            uint64_t fp = vigil_ngram_final(acc, len);
+            vigil_index_prefetch(s->ix, fp);
+            c[nc++] = (cand){fp, (uint32_t)i, (uint32_t)j};
+        }
+        if (nc >= BATCH) {
+            probe_batch(s, c, nc);
+            nc = 0;
         }
     }
+    probe_batch(s, c, nc);
 }
 
 /* A spelled run may carry neighbouring single characters ("B V D 3 6 5 7 A new ..." merges the
@@ -156,7 +214,7 @@ static void match_spelled(vigil_scanner *s)
                 if (!n)
                     continue;
                 uint64_t h = vigil_hash_token(s->keys, canon, n);
-                if (!vigil_index_maybe_first(s->ix, h))
+                if (!vigil_index_first(s->ix, h) || !vigil_index_len_ok(s->ix, h, 1))
                     continue;
                 s->cur_fp = vigil_ngram_final(h, 1);
                 s->cur_i = s->cur_j = i;
@@ -391,7 +449,7 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     vigil_status st = vigil_tokenize(&s->tok, text ? text : "", len);
     if (st != VIGIL_OK)
         return st;
-    vigil_tokens_hash(&s->tok, s->keys);
+    vigil_tokens_hash(&s->tok, s->keys, s->cache);
     s->text = text;
     s->nhits = 0;
     match_ngrams(s);

@@ -1,7 +1,7 @@
 /*
  * Canonical word forms shared by every token: one spelling for each street type, direction,
- * unit designator, ordinal and digit word, in English and Spanish, and the filler words of
- * written-out e-mail addresses (dropped).
+ * unit designator, ordinal and digit word, in English and Spanish; "arroba" and "punto" of
+ * written-out e-mail addresses become "at" and "dot".
  *
  * These mappings apply to every token of every text, not only to addresses: the tokenizer does
  * not know what a word is part of, and it does not need to, because enrollment canonicalizes
@@ -87,8 +87,8 @@ static const word words[] = {
     {"cero", "0", O}, {"uno", "1", O}, {"dos", "2", O}, {"tres", "3", O}, {"cuatro", "4", O},
     {"cinco", "5", O}, {"seis", "6", O}, {"siete", "7", O}, {"ocho", "8", O},
     {"nueve", "9", O},
-    /* filler of written-out e-mail addresses */
-    {"at", "", O}, {"dot", "", O}, {"arroba", "", O}, {"punto", "", O},
+    /* written-out e-mail addresses: one spelling per language pair */
+    {"arroba", "at", O}, {"punto", "dot", O},
 };
 
 #undef T
@@ -99,6 +99,8 @@ static const word words[] = {
 #define NSLOTS 1024
 static int16_t slots[NSLOTS];
 static size_t max_len;
+/* (length, first letter, last letter) of every key: rejects most words before hashing */
+static uint64_t shape[16][32] ;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static uint32_t hash(const char *s, size_t n)
@@ -117,6 +119,7 @@ static void build(void)
         size_t n = strlen(words[i].from);
         if (n > max_len)
             max_len = n;
+        shape[n][words[i].from[0] & 31] |= 1ull << (words[i].from[n - 1] & 31);
         uint32_t h = hash(words[i].from, n) & (NSLOTS - 1);
         while (slots[h] >= 0)
             h = (h + 1) & (NSLOTS - 1);
@@ -127,7 +130,7 @@ static void build(void)
 static const word *find(const char *w, size_t n)
 {
     pthread_once(&once, build);
-    if (n > max_len)
+    if (n == 0 || n > max_len || !(shape[n][w[0] & 31] & (1ull << (w[n - 1] & 31))))
         return NULL;
     uint32_t h = hash(w, n) & (NSLOTS - 1);
     while (slots[h] >= 0) {

@@ -17,13 +17,13 @@
  *    - an ordinal ("5th", "21st", "3a") becomes its digits;
  *    - a word of letters and digits is read as leetspeak (0→o 1→l 3→e 4→a 5→s 7→t);
  *    - number words become digits (one/uno → 1), street types, directions and ordinal words take
- *      one canonical form (Street/St → st, Norte/North → n, Fifth → 5), and the filler words of
- *      written-out e-mail addresses (at, dot, arroba, punto) are dropped;
+ *      one canonical form (Street/St → st, Norte/North → n, Fifth → 5, arroba → at);
  *    - 'i' and 'l' are the same letter (as in the confusable skeleton), so "Sm1th" = "Smith".
  */
 #include "../internal.h"
 #include "fold_table.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +44,15 @@ static const unsigned char ascii_class[128] = {
     ['T'] = C_UPPER, ['U'] = C_UPPER, ['V'] = C_UPPER, ['W'] = C_UPPER, ['X'] = C_UPPER,
     ['Y'] = C_UPPER, ['Z'] = C_UPPER, ['@'] = C_AT, ['$'] = C_DOLLAR,
 };
+
+static unsigned char ascii_lower[128];
+static pthread_once_t lower_once = PTHREAD_ONCE_INIT;
+
+static void init_lower(void)
+{
+    for (int c = 0; c < 128; c++)
+        ascii_lower[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
 
 static inline int ascii_alpha(unsigned char c)
 {
@@ -183,6 +192,31 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
 
     while (i < len) {
         unsigned char c = s[i];
+        if (c < 0x80 && ascii_class[c] >= C_LOWER && ascii_class[c] <= C_DIGIT) {
+            /* ASCII fast path: a whole run of letters and digits at once (most bytes of most
+             * text), lower-cased through a table */
+            size_t j = i;
+            unsigned fl = 0, k;
+            while (j < len && s[j] < 0x80 && (k = ascii_class[s[j]]) >= C_LOWER && k <= C_DIGIT) {
+                fl |= k == C_DIGIT ? VIGIL_TOK_DIGITS : VIGIL_TOK_ALPHA;
+                j++;
+            }
+            BEGIN(i);
+            size_t have = t->nchars - cur->off;
+            size_t copy = have >= 255 ? 0 : (j - i < 255 - have ? j - i : 255 - have);
+            if (grow_chars(t, copy) != VIGIL_OK)
+                return VIGIL_ERR_NOMEM;
+            char *o = t->chars + t->nchars;
+            for (size_t q = 0; q < copy; q++)
+                o[q] = (char)ascii_lower[s[i + q]];
+            t->nchars += copy;
+            cur->flags |= (uint8_t)fl;
+            last_alpha = ascii_class[s[j - 1]] != C_DIGIT;
+            raw += (unsigned)(j - i);
+            cur->end = (uint32_t)j;
+            i = j;
+            continue;
+        }
         if (c < 0x80) {
             unsigned cls = ascii_class[c];
             if (cls == C_SEP) {
@@ -464,12 +498,30 @@ static vigil_status canonicalize(vigil_tokens *t)
     size_t w = 0;
     for (size_t r = 0; r < t->n; r++) {
         vigil_token tok = t->v[r];
+        tok.raw_off = tok.off;
+        if (tok.flags == VIGIL_TOK_DIGITS) { /* a number: kept as it is */
+            if (tok.len > VIGIL_TOKEN_MAX)
+                tok.len = VIGIL_TOKEN_MAX;
+            t->v[w++] = tok;
+            continue;
+        }
+        if (tok.flags == VIGIL_TOK_ALPHA && tok.len <= VIGIL_TOKEN_MAX) {
+            /* the common case, in place: a word without digits that the word table leaves
+             * alone only has its i folded to l */
+            char *p = t->chars + tok.off;
+            vigil_word_class cls;
+            if (!vigil_canon_word(p, tok.len, &cls)) {
+                for (char *q = p; (q = memchr(q, 'i', (size_t)(p + tok.len - q))) != NULL; q++)
+                    *q = 'l';
+                t->v[w++] = tok;
+                continue;
+            }
+        }
         unsigned flags;
         char out[VIGIL_TOKEN_MAX + 1];
         size_t n = vigil_canon_token(t->chars + tok.off, tok.len, out, &flags);
         if (n == 0)
             continue;
-        tok.raw_off = tok.off;
         if (tok.flags & VIGIL_TOK_SPELLED) {
             /* keep the folded characters: copy them past the end of the buffer */
             size_t rl = tok.len > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : tok.len;
@@ -503,6 +555,7 @@ vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len)
     if (len > UINT32_MAX)
         return VIGIL_ERR_LIMIT;
     const unsigned char *s = (const unsigned char *)text;
+    pthread_once(&lower_once, init_lower);
     vigil_status st = fold_words(t, s, len);
     if (st != VIGIL_OK)
         return st;

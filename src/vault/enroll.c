@@ -12,6 +12,69 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Opaque id -> number, open addressing. Keys are borrowed. Enrolling a million people must
+ * not compare every id with every other. */
+typedef struct idmap {
+    const char **key;
+    uint32_t *val;
+    size_t cap, n;
+} idmap;
+
+static uint64_t strhash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static long idmap_get(const idmap *m, const char *key)
+{
+    if (!m->cap)
+        return -1;
+    for (size_t i = strhash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->key[i])
+            return -1;
+        if (strcmp(m->key[i], key) == 0)
+            return (long)m->val[i];
+    }
+}
+
+/* Inserts or overwrites (key and value). */
+static bool idmap_put(idmap *m, const char *key, uint32_t val)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        idmap g = {calloc(cap, sizeof *g.key), calloc(cap, sizeof *g.val), cap, 0};
+        if (!g.key || !g.val) {
+            free(g.key);
+            free(g.val);
+            return false;
+        }
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->key[i])
+                idmap_put(&g, m->key[i], m->val[i]);
+        free(m->key);
+        free(m->val);
+        *m = g;
+    }
+    size_t i = strhash(key) & (m->cap - 1);
+    while (m->key[i] && strcmp(m->key[i], key) != 0)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->key[i])
+        m->n++;
+    m->key[i] = key;
+    m->val[i] = val;
+    return true;
+}
+
+static void idmap_free(idmap *m)
+{
+    free(m->key);
+    free(m->val);
+    memset(m, 0, sizeof *m);
+}
+
 typedef struct batch {
     vigil_vault *v;
     const char *file;
@@ -19,6 +82,7 @@ typedef struct batch {
     void *user;
     vigil_person_rec *people; /* new people, in order */
     size_t npeople, cap;
+    idmap ids;                /* id -> index in people */
     vigil_entries entries;    /* person field = index into people */
     size_t enrolled, rejected;
 } batch;
@@ -28,26 +92,6 @@ static void reject(batch *b, size_t line, const char *msg)
     b->rejected++;
     if (b->on_reject)
         b->on_reject(b->user, b->file, line, msg);
-}
-
-static long find_new(const batch *b, const char *id)
-{
-    for (size_t i = b->npeople; i-- > 0;)
-        if (b->people[i].id && strcmp(b->people[i].id, id) == 0)
-            return (long)i;
-    return -1;
-}
-
-/* Drops the entries of new person i (a later row with the same id replaces it). */
-static void drop_new(batch *b, size_t i)
-{
-    size_t w = 0;
-    for (size_t k = 0; k < b->entries.n; k++)
-        if ((b->entries.v[k].value & VIGIL_V_PERSON_MASK) != i)
-            b->entries.v[w++] = b->entries.v[k];
-    b->entries.n = w;
-    free(b->people[i].id);
-    b->people[i].id = NULL;
 }
 
 static vigil_status on_row(void *user, size_t line, const vigil_person_input *in,
@@ -81,28 +125,44 @@ static vigil_status on_row(void *user, size_t line, const vigil_person_input *in
     }
     if (st != VIGIL_OK)
         return st;
-    long old = find_new(b, in->id);
-    if (old >= 0) {
-        /* renumbering is avoided: the old record stays as a hole with no entries */
-        drop_new(b, (size_t)old);
-        b->enrolled--;
-    }
     rec->id = strdup(in->id);
     if (!rec->id)
         return VIGIL_ERR_NOMEM;
+    long old = idmap_get(&b->ids, rec->id);
+    if (!idmap_put(&b->ids, rec->id, (uint32_t)b->npeople))
+        return VIGIL_ERR_NOMEM;
+    if (old >= 0) {
+        /* the later row wins; the earlier record stays as a hole without entries, which are
+         * dropped when the index is written */
+        free(b->people[old].id);
+        b->people[old].id = NULL;
+        b->enrolled--;
+    }
     b->npeople++;
     b->enrolled++;
     return VIGIL_OK;
 }
 
-static bool id_in(const batch *b, const char *id, const char *const *ids, size_t nids)
+static bool replaced_or_forgotten(const batch *b, const idmap *forget, const char *id)
 {
-    if (b && find_new(b, id) >= 0)
-        return true;
-    for (size_t i = 0; i < nids; i++)
-        if (strcmp(ids[i], id) == 0)
-            return true;
-    return false;
+    return (b && idmap_get(&b->ids, id) >= 0) || idmap_get(forget, id) >= 0;
+}
+
+typedef struct keep_ctx {
+    const uint32_t *map;
+    vigil_entries *all;
+} keep_ctx;
+
+/* Keeps an entry of the old index whose person stays, renumbered. */
+static void keep_entry(void *user, const vigil_entry *in)
+{
+    keep_ctx *k = user;
+    uint32_t p = k->map[in->value & VIGIL_V_PERSON_MASK];
+    if (p == UINT32_MAX)
+        return;
+    vigil_entry e = *in;
+    e.value = (e.value & ~VIGIL_V_PERSON_MASK) | p;
+    k->all->v[k->all->n++] = e;
 }
 
 /* Merges the current index (minus replaced or forgotten people) with the batch and writes it. */
@@ -116,17 +176,23 @@ static vigil_status rewrite(vigil_vault *v, batch *b, const char *const *forget,
     vigil_person_rec *people = calloc(nold + nnew + 1, sizeof *people);
     uint32_t *newmap = malloc((nnew + 1) * sizeof *newmap);
     vigil_entries all = {0};
+    idmap fset = {0};
     vigil_status st = VIGIL_OK;
     if (!map || !people || !newmap) {
         st = VIGIL_ERR_NOMEM;
         goto out;
     }
+    for (size_t i = 0; i < nforget; i++)
+        if (!idmap_put(&fset, forget[i], 1)) {
+            st = VIGIL_ERR_NOMEM;
+            goto out;
+        }
     size_t np = 0, gone = 0;
     for (size_t i = 0; i < nold; i++) {
         const char *id = vigil_index_person_id(ix, (uint32_t)i);
-        if (id_in(b, id, forget, nforget)) {
+        if (replaced_or_forgotten(b, &fset, id)) {
             map[i] = UINT32_MAX;
-            gone += id_in(NULL, id, forget, nforget);
+            gone += idmap_get(&fset, id) >= 0;
             continue;
         }
         map[i] = (uint32_t)np;
@@ -148,17 +214,8 @@ static vigil_status rewrite(vigil_vault *v, batch *b, const char *const *forget,
         st = VIGIL_ERR_NOMEM;
         goto out;
     }
-    uint64_t ns = vigil_index_nslots(ix);
-    for (uint64_t s = 0; s < ns; s++) {
-        vigil_entry e;
-        if (!vigil_index_slot(ix, s, &e))
-            continue;
-        uint32_t p = map[e.value & VIGIL_V_PERSON_MASK];
-        if (p == UINT32_MAX)
-            continue;
-        e.value = (e.value & ~VIGIL_V_PERSON_MASK) | p;
-        all.v[all.n++] = e;
-    }
+    keep_ctx kc = {map, &all};
+    vigil_index_foreach(ix, keep_entry, &kc);
     for (size_t k = 0; b && k < b->entries.n; k++) {
         vigil_entry e = b->entries.v[k];
         uint32_t p = newmap[e.value & VIGIL_V_PERSON_MASK];
@@ -172,6 +229,7 @@ static vigil_status rewrite(vigil_vault *v, batch *b, const char *const *forget,
     if (st == VIGIL_OK && removed)
         *removed = gone;
 out:
+    idmap_free(&fset);
     free(map);
     free(people);
     free(newmap);
@@ -181,6 +239,7 @@ out:
 
 static void batch_free(batch *b)
 {
+    idmap_free(&b->ids);
     for (size_t i = 0; i < b->npeople; i++)
         free(b->people[i].id);
     free(b->people);

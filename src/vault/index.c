@@ -2,11 +2,15 @@
  * The index: an mmap'd file of keyed fingerprints, never a plaintext identifier.
  *
  * Layout (little-endian, sections 64-byte aligned):
- *   header (136 bytes)  magic, version, sizes, section offsets, key check, checksums
+ *   header (152 bytes)  magic, version, sizes, section offsets, key check, checksums
  *   people              npeople x {id offset, id length, counts per kind}
  *   ids                 the opaque person ids, back to back
- *   slots               nslots x {fingerprint u64, value u32, first-token hash u32}
- *   filter              blocked Bloom filter (512-bit blocks) over first-token hashes
+ *   slots               nslots x {fingerprint u64, value u32, first-token hash u32}, one slot per
+ *                       distinct fingerprint
+ *   multi               u32 words: for a fingerprint several people share (a common name),
+ *                       {count, first-token hash, value...}; its slot holds MULTI and the offset
+ *   filter              blocked Bloom filter (512-bit blocks) over first-token hashes, and in the
+ *                       same block, over (first token, sequence length)
  *
  * The slot table is built by sorting entries by fingerprint and placing each at
  * max(home, previous + 1), where home = fastrange(fp, nhome). Because fastrange is monotonic,
@@ -15,8 +19,11 @@
  * almost every probe from a scan is for an absent key. There is no wrap-around: a tail of spare
  * slots absorbs the last cluster.
  *
- * The filter answers "could an identifier start with this token?" from a structure much smaller
- * than the table; most tokens of a text fail it and cost nothing more.
+ * The filter answers "could an identifier start with this token, and how long could it be?"
+ * from one cache line of a structure much smaller than the table: most tokens of a text fail it
+ * and cost nothing more, and a token that passes is probed only at the lengths that exist.
+ * Common names are shared by many people; keeping one slot per distinct fingerprint (the
+ * others in the multi section) keeps clusters short.
  *
  * Integrity: the header carries its own checksum and one over the body, both computed with a
  * 4-lane multiply-rotate hash (the xxh64 round) written here because it runs at memory speed;
@@ -38,10 +45,11 @@
 #include <unistd.h>
 
 #define MAGIC "VIGILIX"
-#define VERSION 1
-#define HEADER_SIZE 136
-#define LOAD 0.8
-#define TAIL 64
+#define VERSION 2
+#define HEADER_SIZE 152
+#define LOAD 0.7
+#define TAIL 4096
+#define MULTI 0xFFFFFFFFu
 
 typedef struct header {
     char magic[8];
@@ -59,6 +67,8 @@ typedef struct header {
     uint64_t ids_size;
     uint64_t off_slots;
     uint64_t off_filter;
+    uint64_t off_multi;
+    uint64_t nmulti; /* u32 words */
     uint8_t keycheck[16];
     uint64_t body_sum;
     uint64_t header_sum;
@@ -82,6 +92,7 @@ struct vigil_index {
     const person_disk *people;
     const char *ids;
     const vigil_slot *slots;
+    const uint32_t *multi;
     const uint64_t *filter;
 };
 
@@ -117,7 +128,8 @@ static inline uint64_t home(uint64_t fp, uint64_t nhome)
     return (uint64_t)(((unsigned __int128)fp * nhome) >> 64);
 }
 
-/* Filter hashing of a 32-bit first-token hash: a block and six bit positions in it. */
+/* Filter hashing of a 32-bit first-token hash: a block, five bits for the token, and three
+ * bits in the same block for each sequence length that starts with it. */
 static inline void filter_pos(uint32_t first, uint64_t nblocks, uint64_t *block, uint64_t *bits)
 {
     uint64_t y = vigil_ngram_final(((uint64_t)first << 32) | first, 7);
@@ -125,28 +137,37 @@ static inline void filter_pos(uint32_t first, uint64_t nblocks, uint64_t *block,
     *bits = y;
 }
 
-static inline bool filter_test(const uint64_t *f, uint64_t nblocks, uint32_t first)
+/* Bits for length n: another 27-bit window of a second mix of y for each n. */
+static inline uint64_t len_bits(uint64_t y, unsigned n)
 {
-    uint64_t block, y;
-    filter_pos(first, nblocks, &block, &y);
-    const uint64_t *b = f + block * 8;
-    for (int k = 0; k < 6; k++) {
-        unsigned bit = (unsigned)(y >> (k * 9)) & 511;
+    uint64_t z = (y ^ (y >> 29)) * P2;
+    return vigil_rotl(z, (int)(n * 7)) ^ (z >> 40);
+}
+
+static inline bool bits_set(const uint64_t *b, uint64_t y, int k)
+{
+    for (int i = 0; i < k; i++) {
+        unsigned bit = (unsigned)(y >> (i * 9)) & 511;
         if (!(b[bit >> 6] & (1ull << (bit & 63))))
             return false;
     }
     return true;
 }
 
-static void filter_set(uint64_t *f, uint64_t nblocks, uint32_t first)
+static inline void bits_put(uint64_t *b, uint64_t y, int k)
+{
+    for (int i = 0; i < k; i++) {
+        unsigned bit = (unsigned)(y >> (i * 9)) & 511;
+        b[bit >> 6] |= 1ull << (bit & 63);
+    }
+}
+
+static void filter_set(uint64_t *f, uint64_t nblocks, uint32_t first, unsigned n)
 {
     uint64_t block, y;
     filter_pos(first, nblocks, &block, &y);
-    uint64_t *b = f + block * 8;
-    for (int k = 0; k < 6; k++) {
-        unsigned bit = (unsigned)(y >> (k * 9)) & 511;
-        b[bit >> 6] |= 1ull << (bit & 63);
-    }
+    bits_put(f + block * 8, y, 5);
+    bits_put(f + block * 8, len_bits(y, n), 3);
 }
 
 static void key_check(const vigil_keys *keys, uint8_t out[16])
@@ -188,7 +209,7 @@ vigil_status vigil_index_from_memory(const void *data, size_t size, const vigil_
         return VIGIL_ERR_VERSION;
     }
     if (checksum(p, offsetof(header, header_sum)) != h.header_sum) {
-        vigil_errf(err, errlen, "index header checksum mismatch (bytes 0-135): the file is "
+        vigil_errf(err, errlen, "index header checksum mismatch (bytes 0-151): the file is "
                                 "corrupt; restore it from a backup or re-enroll");
         return VIGIL_ERR_CORRUPT;
     }
@@ -202,17 +223,19 @@ vigil_status vigil_index_from_memory(const void *data, size_t size, const vigil_
     bool ok = h.npeople <= VIGIL_V_PERSON_MASK && h.npeople <= size / sizeof(person_disk) &&
               h.nslots <= size / sizeof(vigil_slot) && h.filter_blocks <= size / 64 &&
               h.filter_blocks > 0 && h.nhome > 0 && h.nhome <= h.nslots &&
-              h.nentries <= h.nslots && h.ids_size <= size;
+              h.nentries <= h.nslots + h.nmulti && h.ids_size <= size;
     ok = ok && inside(h.off_people, (uint64_t)h.npeople * sizeof(person_disk), size) &&
          inside(h.off_ids, h.ids_size, size) &&
          inside(h.off_slots, h.nslots * sizeof(vigil_slot), size) &&
-         inside(h.off_filter, h.filter_blocks * 64, size);
+         inside(h.off_filter, h.filter_blocks * 64, size) && h.nmulti <= size / 4 &&
+         inside(h.off_multi, h.nmulti * 4, size);
     ok = ok && h.off_people >= HEADER_SIZE &&
          h.off_people + (uint64_t)h.npeople * sizeof(person_disk) <= h.off_ids &&
          h.off_ids + h.ids_size <= h.off_slots &&
-         h.off_slots + h.nslots * sizeof(vigil_slot) <= h.off_filter &&
+         h.off_slots + h.nslots * sizeof(vigil_slot) <= h.off_multi &&
+         h.off_multi + h.nmulti * 4 <= h.off_filter &&
          h.off_filter + h.filter_blocks * 64 == size && h.off_people % 8 == 0 &&
-         h.off_slots % 8 == 0 && h.off_filter % 8 == 0;
+         h.off_slots % 8 == 0 && h.off_filter % 8 == 0 && h.off_multi % 8 == 0;
     if (!ok) {
         vigil_errf(err, errlen, "index sections are inconsistent with its size (%zu bytes)", size);
         return VIGIL_ERR_CORRUPT;
@@ -238,12 +261,28 @@ vigil_status vigil_index_from_memory(const void *data, size_t size, const vigil_
         }
     }
     const vigil_slot *slots = (const vigil_slot *)(p + h.off_slots);
-    for (uint64_t i = 0; i < h.nslots; i++)
-        if (slots[i].fp && (slots[i].value & VIGIL_V_PERSON_MASK) >= h.npeople) {
-            vigil_errf(err, errlen, "index slot %llu names a person that does not exist",
-                       (unsigned long long)i);
+    const uint32_t *multi = (const uint32_t *)(p + h.off_multi);
+    uint64_t prev = 0;
+    for (uint64_t i = 0; i < h.nslots; i++) {
+        if (!slots[i].fp)
+            continue;
+        uint32_t v = slots[i].value;
+        bool bad = slots[i].fp <= prev && prev; /* one slot per fingerprint, in order */
+        prev = slots[i].fp;
+        if (v == MULTI) {
+            uint64_t off = slots[i].first;
+            bad |= off + 2 > h.nmulti || multi[off] < 2 || multi[off] > h.nmulti - off - 2;
+            for (uint32_t k = 0; !bad && k < multi[off]; k++)
+                bad |= (multi[off + 2 + k] & VIGIL_V_PERSON_MASK) >= h.npeople;
+        } else {
+            bad |= (v & VIGIL_V_PERSON_MASK) >= h.npeople;
+        }
+        if (bad) {
+            vigil_errf(err, errlen, "index slot %llu is inconsistent (order, person or multi "
+                                    "record)", (unsigned long long)i);
             return VIGIL_ERR_CORRUPT;
         }
+    }
     vigil_index *ix = calloc(1, sizeof *ix);
     if (!ix)
         return VIGIL_ERR_NOMEM;
@@ -251,6 +290,7 @@ vigil_status vigil_index_from_memory(const void *data, size_t size, const vigil_
     ix->people = people;
     ix->ids = (const char *)(p + h.off_ids);
     ix->slots = slots;
+    ix->multi = multi;
     ix->filter = (const uint64_t *)(p + h.off_filter);
     *out = ix;
     return VIGIL_OK;
@@ -339,25 +379,60 @@ uint64_t vigil_index_entries(const vigil_index *ix)
     return ix->h->nentries;
 }
 
-uint64_t vigil_index_nslots(const vigil_index *ix)
+void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user)
 {
-    return ix->h->nslots;
+    for (uint64_t i = 0; i < ix->h->nslots; i++) {
+        const vigil_slot *s = &ix->slots[i];
+        if (!s->fp)
+            continue;
+        vigil_entry e = {s->fp, s->value, s->first};
+        if (s->value != MULTI) {
+            fn(user, &e);
+            continue;
+        }
+        const uint32_t *m = ix->multi + s->first;
+        e.first = m[1];
+        for (uint32_t k = 0; k < m[0]; k++) {
+            e.value = m[2 + k];
+            fn(user, &e);
+        }
+    }
 }
 
-bool vigil_index_slot(const vigil_index *ix, uint64_t i, vigil_entry *out)
+bool vigil_index_first(const vigil_index *ix, uint64_t token_hash)
 {
-    const vigil_slot *s = &ix->slots[i];
-    if (!s->fp)
-        return false;
-    out->fp = s->fp;
-    out->value = s->value;
-    out->first = s->first;
-    return true;
+    uint64_t block, y;
+    filter_pos((uint32_t)token_hash, ix->h->filter_blocks, &block, &y);
+    return bits_set(ix->filter + block * 8, y, 5);
 }
 
-bool vigil_index_maybe_first(const vigil_index *ix, uint64_t token_hash)
+bool vigil_index_len_ok(const vigil_index *ix, uint64_t token_hash, unsigned n)
 {
-    return filter_test(ix->filter, ix->h->filter_blocks, (uint32_t)token_hash);
+    uint64_t block, y;
+    filter_pos((uint32_t)token_hash, ix->h->filter_blocks, &block, &y);
+    return bits_set(ix->filter + block * 8, len_bits(y, n), 3);
+}
+
+unsigned vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash)
+{
+    uint64_t block, y;
+    filter_pos((uint32_t)token_hash, ix->h->filter_blocks, &block, &y);
+    const uint64_t *b = ix->filter + block * 8;
+    if (!bits_set(b, y, 5))
+        return 0;
+    unsigned mask = 0;
+    uint64_t z = (y ^ (y >> 29)) * P2;
+    for (unsigned n = 1; n <= VIGIL_NGRAM_MAX; n++)
+        if (bits_set(b, vigil_rotl(z, (int)(n * 7)) ^ (z >> 40), 3))
+            mask |= 1u << n;
+    return mask;
+}
+
+void vigil_index_prefetch_first(const vigil_index *ix, uint64_t token_hash)
+{
+    uint64_t block, y;
+    filter_pos((uint32_t)token_hash, ix->h->filter_blocks, &block, &y);
+    __builtin_prefetch(ix->filter + block * 8);
 }
 
 void vigil_index_prefetch(const vigil_index *ix, uint64_t fp)
@@ -368,18 +443,24 @@ void vigil_index_prefetch(const vigil_index *ix, uint64_t fp)
 unsigned vigil_index_find(const vigil_index *ix, uint64_t fp, vigil_hit_fn fn, void *user)
 {
     uint64_t n = ix->h->nslots;
-    unsigned found = 0;
     for (uint64_t i = home(fp, ix->h->nhome); i < n; i++) {
         uint64_t s = ix->slots[i].fp;
         if (s == 0 || s > fp)
             break;
-        if (s == fp) {
-            found++;
+        if (s != fp)
+            continue;
+        uint32_t v = ix->slots[i].value;
+        if (v != MULTI) {
             if (fn)
-                fn(user, ix->slots[i].value);
+                fn(user, v);
+            return 1;
         }
+        const uint32_t *m = ix->multi + ix->slots[i].first;
+        for (uint32_t k = 0; fn && k < m[0]; k++)
+            fn(user, m[2 + k]);
+        return m[0];
     }
-    return found;
+    return 0;
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -431,13 +512,21 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
                 e[w++] = e[i];
         nentries = w;
     }
-    uint64_t nhome = (uint64_t)((double)nentries / LOAD) + 1;
+    /* distinct fingerprints get a slot; groups go to the multi section */
+    size_t nunique = 0, nmulti = 0;
+    for (size_t i = 0; i < nentries;) {
+        size_t j = i;
+        while (j < nentries && e[j].fp == e[i].fp)
+            j++;
+        nunique++;
+        if (j - i > 1)
+            nmulti += 2 + (j - i);
+        i = j;
+    }
+    uint64_t nhome = (uint64_t)((double)nunique / LOAD) + 1;
     uint64_t nslots = nhome + TAIL;
-    size_t nfirst = 0;
-    for (size_t i = 0; i < nentries; i++)
-        nfirst += !(e[i].value & VIGIL_V_PHONE);
-    /* about 12 bits per first-token key: under 1% false positives for the blocked filter */
-    uint64_t filter_blocks = nfirst * 12 / 512 + 1;
+    /* about 10 bits per filter key (a first token, or a first token and a length) */
+    uint64_t filter_blocks = nunique * 10 / 512 + 1;
 
     size_t ids_size = 1;
     for (size_t i = 0; i < npeople; i++)
@@ -445,7 +534,8 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
     size_t off_people = HEADER_SIZE;
     size_t off_ids = align64(off_people + npeople * sizeof(person_disk));
     size_t off_slots = align64(off_ids + ids_size);
-    size_t off_filter = align64(off_slots + nslots * sizeof(vigil_slot));
+    size_t off_multi = align64(off_slots + nslots * sizeof(vigil_slot));
+    size_t off_filter = align64(off_multi + nmulti * 4);
     size_t size = off_filter + filter_blocks * 64;
 
     unsigned char *buf = calloc(1, size);
@@ -465,10 +555,15 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
         io += l + 1;
     }
     vigil_slot *slots = (vigil_slot *)(buf + off_slots);
+    uint32_t *multi = (uint32_t *)(buf + off_multi);
     uint64_t *filter = (uint64_t *)(buf + off_filter);
     uint64_t next = 0;
+    size_t mo = 0;
     vigil_status st = VIGIL_OK;
-    for (size_t i = 0; i < nentries; i++) {
+    for (size_t i = 0; i < nentries;) {
+        size_t j = i;
+        while (j < nentries && e[j].fp == e[i].fp)
+            j++;
         uint64_t pos = home(e[i].fp, nhome);
         if (pos < next)
             pos = next;
@@ -478,11 +573,21 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
             break;
         }
         slots[pos].fp = e[i].fp;
-        slots[pos].value = e[i].value;
-        slots[pos].first = e[i].first;
+        if (j - i == 1) {
+            slots[pos].value = e[i].value;
+            slots[pos].first = e[i].first;
+        } else {
+            slots[pos].value = MULTI;
+            slots[pos].first = (uint32_t)mo;
+            multi[mo++] = (uint32_t)(j - i);
+            multi[mo++] = e[i].first;
+            for (size_t k = i; k < j; k++)
+                multi[mo++] = e[k].value;
+        }
         next = pos + 1;
         if (!(e[i].value & VIGIL_V_PHONE))
-            filter_set(filter, filter_blocks, e[i].first);
+            filter_set(filter, filter_blocks, e[i].first, VIGIL_V_LEN(e[i].value));
+        i = j;
     }
     free(e);
     if (st != VIGIL_OK) {
@@ -505,6 +610,8 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
     h.ids_size = ids_size;
     h.off_slots = off_slots;
     h.off_filter = off_filter;
+    h.off_multi = off_multi;
+    h.nmulti = nmulti;
     key_check(keys, h.keycheck);
     h.body_sum = checksum(buf + HEADER_SIZE, size - HEADER_SIZE);
     memcpy(buf, &h, sizeof h);

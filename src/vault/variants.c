@@ -67,7 +67,8 @@ static void add_seq(ctx *c, const seq *q, vigil_kind kind, uint32_t flags)
     uint64_t acc = h0;
     for (size_t i = 1; i < q->len; i++)
         acc = vigil_ngram_add(acc, vigil_hash_token(c->keys, q->s[i], q->n[i]));
-    uint32_t value = c->person | ((uint32_t)kind << VIGIL_V_KIND_SHIFT) | flags;
+    uint32_t value = c->person | ((uint32_t)kind << VIGIL_V_KIND_SHIFT) | flags |
+                     ((uint32_t)(q->len - 1) << VIGIL_V_LEN_SHIFT);
     push_entry(c, vigil_ngram_final(acc, (unsigned)q->len), value, (uint32_t)h0);
 }
 
@@ -274,7 +275,7 @@ static void name_variants(ctx *c, const name_parts *p, vigil_kind kind, bool wea
                     else
                         seq_push(&r, minit[m], minit_n[m]);
                 }
-                add_seq(c, &r, kind, 0);
+                add_seq(c, &r, kind, VIGIL_V_REVERSED);
             }
             /* run together: "johnsmith" (single-word parts only) */
             if (firsts[f].len == 1 && sur[s].len == 1) {
@@ -316,7 +317,7 @@ static void name_variants(ctx *c, const name_parts *p, vigil_kind kind, bool wea
             if (form == 0) {
                 seq r = sur[s];
                 seq_push(&r, fi[0], fin[0]);
-                add_seq(c, &r, kind, VIGIL_V_WEAK);
+                add_seq(c, &r, kind, VIGIL_V_WEAK | VIGIL_V_REVERSED);
             }
         }
     }
@@ -554,15 +555,60 @@ static vigil_status add_words(ctx *c, const char *s, size_t n, vigil_kind kind, 
     return st;
 }
 
+/* Pushes words with `sep` ("dot") between them when sep is not NULL. */
+static void push_joined(seq *q, const words *w, const char *sep)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        if (i && sep)
+            seq_push(q, sep, strlen(sep));
+        seq_push(q, w->buf[i], w->n[i]);
+    }
+}
+
+/* An e-mail address as written (john.smith@example.com), with "at" for '@'
+ * (john.smith at example.com), with "at" and "dot" (john.smith [at] example [dot] com), and
+ * with "dot" in the local part too (john dot smith at example dot com). Forms longer than the
+ * longest identifier are not registered. */
 static vigil_status do_email(ctx *c, const char *value, char *err, size_t errlen, size_t idx)
 {
     const char *at = strchr(value, '@');
-    size_t count;
     if (!at || at == value || !strchr(at, '.')) {
         vigil_errf(err, errlen, "email %zu is not an e-mail address (name@domain)", idx + 1);
         return VIGIL_ERR_PARSE;
     }
-    return add_words(c, value, strlen(value), VIGIL_KIND_EMAIL, 0, &count);
+    words *local = malloc(sizeof *local), *domain = malloc(sizeof *domain);
+    vigil_status st = VIGIL_ERR_NOMEM;
+    if (local && domain)
+        st = words_of(c, value, (size_t)(at - value), local);
+    if (st == VIGIL_OK)
+        st = words_of(c, at + 1, strlen(at + 1), domain);
+    if (st == VIGIL_OK && (!local->count || !domain->count)) {
+        vigil_errf(err, errlen, "email %zu is not an e-mail address (name@domain)", idx + 1);
+        st = VIGIL_ERR_PARSE;
+    }
+    for (int form = 0; st == VIGIL_OK && form < 4; form++) {
+        if (form == 3 && local->count < 2)
+            break;
+        seq q;
+        memset(&q, 0, sizeof q);
+        push_joined(&q, local, form == 3 ? "dot" : NULL);
+        if (form > 0)
+            seq_push(&q, "at", 2);
+        push_joined(&q, domain, form >= 2 ? "dot" : NULL);
+        size_t want = local->count + domain->count + (form > 0) +
+                      (form >= 2 ? domain->count - 1 : 0) + (form == 3 ? local->count - 1 : 0);
+        if (q.len == want)
+            add_seq(c, &q, VIGIL_KIND_EMAIL, 0);
+    }
+    if (local) {
+        sodium_memzero(local, sizeof *local);
+        free(local);
+    }
+    if (domain) {
+        sodium_memzero(domain, sizeof *domain);
+        free(domain);
+    }
+    return st;
 }
 
 static vigil_status do_plate(ctx *c, const char *value, char *err, size_t errlen, size_t idx)

@@ -137,6 +137,25 @@ TEST(email_written_out)
     CHECK(p && !(p->matched & K(EMAIL)));
 }
 
+TEST(surname_first_needs_comma_or_capitals)
+{
+    CHECK(person(scan("Brown, Robert"), "U2") != NULL);
+    CHECK(person(scan("BROWN Robert"), "U2") != NULL);
+    CHECK(person(scan("BROWN Bob"), "U2") != NULL);
+    CHECK(person(scan("the brown robert costume"), "U2") == NULL);
+    CHECK(person(scan("Brown Robert"), "U2") == NULL);
+    /* a dropped word must not join a surname to a first name */
+    CHECK(person(scan("Brown at Robert's house"), "U2") == NULL);
+}
+
+TEST(email_forms_written_out)
+{
+    CHECK(person(scan("john dot smith at example dot com"), "U1") != NULL);
+    CHECK(person(scan("john.smith at example.com"), "U1") != NULL);
+    const vigil_person_hit *p = person(scan("write to john.smith@example.com"), "U1");
+    CHECK(p && (p->matched & K(EMAIL)));
+}
+
 TEST(spans_point_at_the_evidence)
 {
     const char *text = "Notes: John  Smith, 1234 N Oak St. Call 555-201-4567.";
@@ -215,5 +234,6 @@ HARNESS_MAIN(T(name_with_strong_identifier_is_high),
              T(same_name_on_two_people_reports_both), T(weak_initial_counts_only_with_corroboration),
              T(relative_counts_only_with_another_identifier), T(spanish_names_addresses_and_phones),
              T(near_misses_do_not_match), T(handles_must_be_joined), T(email_written_out),
+             T(surname_first_needs_comma_or_capitals), T(email_forms_written_out),
              T(spans_point_at_the_evidence), T(fingerprint_is_stable_across_reposts),
              T(json_rendering), T(json_string_escapes_invalid_utf8), T(teardown))

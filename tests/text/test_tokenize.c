@@ -69,7 +69,8 @@ TEST(leetspeak)
 TEST(email_at_and_amounts_stay_separators)
 {
     CHECK_EQ_STR(C("john.smith@example.com"), "john smlth example com");
-    CHECK_EQ_STR(C("john [at] example [dot] com"), "john example com");
+    CHECK_EQ_STR(C("john [at] example [dot] com"), "john at example dot com");
+    CHECK_EQ_STR(C("juan arroba example punto mx"), "juan at example dot mx");
     CHECK_EQ_STR(C("pay $50 now"), "pay 50 now");
 }
 
