@@ -37,6 +37,7 @@ fuzz:
 	done
 
 bench: build
+	scripts/install-deps.sh time grep
 	python3 bench/bench.py
 
 clean:

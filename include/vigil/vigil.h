@@ -87,6 +87,10 @@ typedef struct vigil_vault vigil_vault;
  * err (if non-NULL). */
 VIGIL_NODISCARD vigil_status vigil_vault_init(const char *dir, char *err, size_t errlen);
 
+/* Keeps DIR's key and replaces its index by an empty one; the old index is kept as
+ * DIR/index.bad. For an index that is corrupt or of an older version: enroll again after. */
+VIGIL_NODISCARD vigil_status vigil_vault_reset_index(const char *dir, char *err, size_t errlen);
+
 /* Opens a vault: checks the key file's permissions, reads the key into secure memory and maps
  * the index read-only. On failure *out is untouched and a message is written to err. */
 VIGIL_NODISCARD vigil_status vigil_vault_open(const char *dir, vigil_vault **out, char *err,

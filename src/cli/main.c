@@ -41,6 +41,8 @@ static void usage(FILE *f)
           "\n"
           "commands:\n"
           "  init   [--vault DIR]              create a vault (random key, empty index)\n"
+          "  init   [--vault DIR] --reset-index  keep the key, start an empty index (corrupt or\n"
+          "                                    old-version index); enroll again after\n"
           "  enroll [--vault DIR] FILE...      add or replace protected people (CSV or JSON Lines)\n"
           "  forget [--vault DIR] ID...        remove people\n"
           "  list   [--vault DIR] [--json]     enrolled ids and hashed identifier counts\n"
@@ -83,19 +85,29 @@ static int parse_vault_only(int argc, char **argv, const char **vault, int *json
 static int cmd_init(int argc, char **argv)
 {
     const char *vault = NULL;
+    int reset = 0;
+    if (argc > 1 && strcmp(argv[argc - 1], "--reset-index") == 0) {
+        reset = 1;
+        argc--;
+    }
     int i = parse_vault_only(argc, argv, &vault, NULL);
     if (i < 0 || i != argc) {
-        cli_error("usage: vigil init [--vault DIR]");
+        cli_error("usage: vigil init [--vault DIR] [--reset-index]");
         return 2;
     }
     char err[512];
     const char *dir = cli_vault_dir(vault);
-    vigil_status st = vigil_vault_init(dir, err, sizeof err);
+    vigil_status st = reset ? vigil_vault_reset_index(dir, err, sizeof err)
+                            : vigil_vault_init(dir, err, sizeof err);
     if (st != VIGIL_OK) {
         cli_error("%s", err);
         return 2;
     }
-    fprintf(stderr, "vigil: created vault %s\n", dir);
+    if (reset)
+        fprintf(stderr, "vigil: %s has an empty index now (the old one is index.bad); enroll "
+                        "again\n", dir);
+    else
+        fprintf(stderr, "vigil: created vault %s\n", dir);
     return 0;
 }
 

@@ -145,6 +145,35 @@ static vigil_status read_key(const char *path, vigil_keys *keys, char *err, size
     return VIGIL_OK;
 }
 
+vigil_status vigil_vault_reset_index(const char *dir, char *err, size_t errlen)
+{
+    vigil_status st = sodium_ready(err, errlen);
+    if (st != VIGIL_OK)
+        return st;
+    char *kp = join(dir, "key"), *ip = join(dir, "index"), *bp = join(dir, "index.bad");
+    vigil_keys *keys = keys_new();
+    if (!kp || !ip || !bp || !keys) {
+        st = VIGIL_ERR_NOMEM;
+        goto out;
+    }
+    st = read_key(kp, keys, err, errlen);
+    if (st != VIGIL_OK)
+        goto out;
+    if (rename(ip, bp) != 0 && errno != ENOENT) {
+        vigil_errf(err, errlen, "%s: cannot set the old index aside: %s", ip, strerror(errno));
+        st = VIGIL_ERR_IO;
+        goto out;
+    }
+    st = vigil_index_write(ip, keys, NULL, 0, NULL, 0, err, errlen);
+out:
+    if (keys)
+        sodium_free(keys);
+    free(kp);
+    free(ip);
+    free(bp);
+    return st;
+}
+
 vigil_status vigil_vault_reload(vigil_vault *v)
 {
     vigil_index *ix;

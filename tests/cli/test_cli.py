@@ -202,6 +202,13 @@ def test_key_permissions_and_corrupt_index():
         rc, _, err = run("list", "--vault", t.vault)
         eq(rc, 2)
         assert "truncated" in err, err
+        rc, _, err = run("init", "--vault", t.vault, "--reset-index")
+        eq(rc, 0, err)
+        assert os.path.exists(os.path.join(t.vault, "index.bad"))
+        rc, _, err = run("enroll", "--vault", t.vault, "data/demo/people.csv")
+        eq(rc, 0, err)
+        rc, out, _ = run("list", "--vault", t.vault)
+        eq(len(out.splitlines()), 11)
         rc, _, err = run("scan", "--vault", os.path.join(t.dir, "novault"), stdin=b"x")
         eq(rc, 2)
         assert "vigil init" in err, err
