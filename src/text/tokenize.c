@@ -45,13 +45,20 @@ static const unsigned char ascii_class[128] = {
     ['Y'] = C_UPPER, ['Z'] = C_UPPER, ['@'] = C_AT, ['$'] = C_DOLLAR,
 };
 
-static unsigned char ascii_lower[128];
-static pthread_once_t lower_once = PTHREAD_ONCE_INIT;
+/* Word bytes of the ASCII fast path: VIGIL_TOK_ALPHA for letters, VIGIL_TOK_DIGITS for digits,
+ * 0 for everything else (bytes >= 0x80 included). OR-ing 0x20 lower-cases an ASCII letter and
+ * leaves a digit as it is. */
+static unsigned char word_bits[256];
+static pthread_once_t bits_once = PTHREAD_ONCE_INIT;
 
-static void init_lower(void)
+static void init_bits(void)
 {
-    for (int c = 0; c < 128; c++)
-        ascii_lower[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    for (int c = 0; c < 128; c++) {
+        if (ascii_class[c] == C_LOWER || ascii_class[c] == C_UPPER)
+            word_bits[c] = VIGIL_TOK_ALPHA;
+        else if (ascii_class[c] == C_DIGIT)
+            word_bits[c] = VIGIL_TOK_DIGITS;
+    }
 }
 
 static inline int ascii_alpha(unsigned char c)
@@ -195,21 +202,22 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
         if (c < 0x80 && ascii_class[c] >= C_LOWER && ascii_class[c] <= C_DIGIT) {
             /* ASCII fast path: a whole run of letters and digits at once (most bytes of most
              * text), lower-cased through a table */
-            size_t j = i;
-            unsigned fl = 0, k;
-            while (j < len && s[j] < 0x80 && (k = ascii_class[s[j]]) >= C_LOWER && k <= C_DIGIT) {
-                fl |= k == C_DIGIT ? VIGIL_TOK_DIGITS : VIGIL_TOK_ALPHA;
-                j++;
-            }
             BEGIN(i);
             size_t have = t->nchars - cur->off;
-            size_t copy = have >= 255 ? 0 : (j - i < 255 - have ? j - i : 255 - have);
-            if (grow_chars(t, copy) != VIGIL_OK)
+            size_t room = have >= 255 ? 0 : 255 - have;
+            if (grow_chars(t, room) != VIGIL_OK)
                 return VIGIL_ERR_NOMEM;
             char *o = t->chars + t->nchars;
-            for (size_t q = 0; q < copy; q++)
-                o[q] = (char)ascii_lower[s[i + q]];
-            t->nchars += copy;
+            size_t j = i, q = 0;
+            unsigned fl = 0, k;
+            /* one table lookup per byte classifies, lower-cases and ends the run */
+            while (j < len && (k = word_bits[s[j]]) != 0) {
+                fl |= k;
+                if (q < room)
+                    o[q++] = (char)(s[j] | 0x20); /* digits already have 0x20 */
+                j++;
+            }
+            t->nchars += q;
             cur->flags |= (uint8_t)fl;
             last_alpha = ascii_class[s[j - 1]] != C_DIGIT;
             raw += (unsigned)(j - i);
@@ -511,8 +519,9 @@ static vigil_status canonicalize(vigil_tokens *t)
             char *p = t->chars + tok.off;
             vigil_word_class cls;
             if (!vigil_canon_word(p, tok.len, &cls)) {
-                for (char *q = p; (q = memchr(q, 'i', (size_t)(p + tok.len - q))) != NULL; q++)
-                    *q = 'l';
+                for (size_t q = 0; q < tok.len; q++)
+                    if (p[q] == 'i')
+                        p[q] = 'l';
                 t->v[w++] = tok;
                 continue;
             }
@@ -555,7 +564,7 @@ vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len)
     if (len > UINT32_MAX)
         return VIGIL_ERR_LIMIT;
     const unsigned char *s = (const unsigned char *)text;
-    pthread_once(&lower_once, init_lower);
+    pthread_once(&bits_once, init_bits);
     vigil_status st = fold_words(t, s, len);
     if (st != VIGIL_OK)
         return st;
