@@ -231,6 +231,25 @@ const char *vigil_country_code(const char *iso);
 void vigil_phone_candidates(const char *d, size_t n, void (*fn)(void *, const char *, size_t),
                             void *user);
 
+/* ------------------------------------------------------------------ detect/threat */
+
+#define VIGIL_THREAT_SPANS 32
+
+typedef struct vigil_threat_state {
+    vigil_threat threat;
+    vigil_threat_span spans[VIGIL_THREAT_SPANS];
+    vigil_explain explain[VIGIL_THREAT_SPANS];
+    size_t nexplain;
+} vigil_threat_state;
+
+/* Runs the rules over a document's hashed tokens (rules may be NULL: no threat). */
+vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_tokens *t, const char *text,
+                                 size_t len, vigil_threat_state *ts);
+/* Compiles rules from one text only (no built-in rules); for tests and the fuzzer. */
+vigil_status vigil_rules_parse(const vigil_vault *vault, const char *text, vigil_rules **out,
+                               char *err, size_t errlen);
+size_t vigil_rules_count(const vigil_rules *r);
+
 /* ------------------------------------------------------------------ ingest */
 
 /* A reader over an open stream (borrowed, not closed), named `name` in messages. */

@@ -105,6 +105,25 @@ static uint32_t letter(const UChar *s, int32_t n)
     return (2u << 30) | ((uint32_t)l8 << 24) | add_string(u8, (size_t)l8);
 }
 
+/* Small capitals and Greek letters that pass for a Latin letter in running text. */
+static UChar small_capital(UChar c)
+{
+    static const struct {
+        UChar from;
+        char to;
+    } map[] = {
+        {0x1D00, 'a'}, {0x0299, 'b'}, {0x1D04, 'c'}, {0x1D05, 'd'}, {0x1D07, 'e'}, {0x0262, 'g'},
+        {0x029C, 'h'}, {0x026A, 'i'}, {0x1D0A, 'j'}, {0x1D0B, 'k'}, {0x029F, 'l'}, {0x1D0D, 'm'},
+        {0x0274, 'n'}, {0x1D0F, 'o'}, {0x1D18, 'p'}, {0x0280, 'r'}, {0xA731, 's'}, {0x1D1B, 't'},
+        {0x1D1C, 'u'}, {0x1D20, 'v'}, {0x1D21, 'w'}, {0x028F, 'y'}, {0x1D22, 'z'},
+        {0x0138, 'k'}, {0x028D, 'm'}, {0x03BA, 'k'}, {0x03C4, 't'}, {0x03C7, 'x'}, {0x03C9, 'w'}, {0x03C5, 'u'}, {0x03B9, 'i'},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (map[i].from == c)
+            return (UChar)map[i].to;
+    return 0;
+}
+
 static uint32_t classify(UChar32 cp)
 {
     if (cp < 0x80)
@@ -155,6 +174,18 @@ static uint32_t classify(UChar32 cp)
         int32_t l2 = fold16(sk, skl, skf, 64);
         if (l2 > 0 && all_ascii_alnum(skf, l2))
             return letter(skf, l2);
+        /* Lower-case Cyrillic к м т н в look like small capitals, which is what their skeleton
+         * gives (ᴋ ᴍ ᴛ ʜ ʙ); in running text they pass for k m t h b. */
+        if (l2 == 1) {
+            UChar a = small_capital(skf[0]);
+            if (a)
+                return letter(&a, 1);
+        }
+    }
+    if (fl == 1) {
+        UChar a = small_capital(f[0]);
+        if (a)
+            return letter(&a, 1);
     }
     return letter(f, fl);
 }

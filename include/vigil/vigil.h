@@ -153,17 +153,70 @@ typedef struct vigil_person_hit {
     const vigil_span *spans;
 } vigil_person_hit;
 
+typedef struct vigil_scanner vigil_scanner;
+
+/* Threat categories; bit (1 << label) is used in masks. */
+typedef enum vigil_label {
+    VIGIL_LABEL_VIOLENCE = 0,
+    VIGIL_LABEL_INCITEMENT,
+    VIGIL_LABEL_KIDNAPPING,
+    VIGIL_LABEL_STALKING,
+    VIGIL_LABEL_BOUNTY,
+    VIGIL_LABEL_WEAPON,
+    VIGIL_LABEL_COUNT
+} vigil_label;
+
+/* "violence", "incitement", ...; NULL for an invalid label. */
+const char *vigil_label_name(vigil_label label);
+
+typedef struct vigil_threat_span {
+    vigil_label label;
+    size_t start, end; /* byte offsets into the scanned text */
+} vigil_threat_span;
+
+/* Why a threat scored as it did (--explain): the rule's line in its rules file, the weight it
+ * contributed after context, and the context modifier that scaled it (NULL if none). */
+typedef struct vigil_explain {
+    unsigned line;
+    vigil_label label;
+    double weight;
+    const char *modifier;
+} vigil_explain;
+
+typedef struct vigil_threat {
+    double score;      /* 0..1; >= 0.5 counts as a threat */
+    unsigned labels;   /* mask of (1u << vigil_label) */
+    size_t nspans;
+    const vigil_threat_span *spans;
+    int has_bounty;    /* money offered near a threat or bounty wording */
+    double amount;     /* the largest amount found */
+    char currency[4];  /* "USD", "MXN", "EUR" */
+    size_t nexplain;
+    const vigil_explain *explain;
+} vigil_threat;
+
 typedef struct vigil_result {
     vigil_severity severity;
     double score;            /* 0..1 */
     size_t npeople;
     const vigil_person_hit *people;
     char fingerprint[33];    /* hex; empty when nothing was found */
+    vigil_threat threat;     /* all zero when no rules are set */
 } vigil_result;
+
+/* Threat rules: the built-in rules (data/rules/threats.rules) plus the files named, or only the
+ * files when one of them starts with `replace`. Errors name the file and line. Rules borrow the
+ * vault (its token key) and must not outlive it. */
+typedef struct vigil_rules vigil_rules;
+VIGIL_NODISCARD vigil_status vigil_rules_load(const vigil_vault *vault, const char *const *paths,
+                                              size_t npaths, vigil_rules **out, char *err,
+                                              size_t errlen);
+void vigil_rules_free(vigil_rules *rules);
+/* Threat detection for this scanner's next scans (NULL turns it off). Borrowed. */
+void vigil_scanner_set_rules(vigil_scanner *scanner, const vigil_rules *rules);
 
 /* A scanner holds per-thread buffers; create one per thread. It borrows the vault, which must
  * outlive it and must not be changed (enroll, forget) while scanners exist. */
-typedef struct vigil_scanner vigil_scanner;
 VIGIL_NODISCARD vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out);
 void vigil_scanner_destroy(vigil_scanner *scanner);
 
@@ -212,9 +265,10 @@ VIGIL_NODISCARD vigil_status vigil_buf_append(vigil_buf *buf, const void *data, 
 /* Appends s[0..n) as a JSON string literal (invalid UTF-8 becomes U+FFFD). */
 VIGIL_NODISCARD vigil_status vigil_buf_json_string(vigil_buf *buf, const char *s, size_t n);
 
-/* Appends the result as one JSON object and a newline. */
+/* Appends the result as one JSON object and a newline; with explain, the rules behind the
+ * threat score too. */
 VIGIL_NODISCARD vigil_status vigil_result_json(const vigil_result *result, const vigil_doc *doc,
-                                               vigil_buf *out);
+                                               int explain, vigil_buf *out);
 /* Appends a human-readable rendering (the --format text output). */
 VIGIL_NODISCARD vigil_status vigil_result_text(const vigil_result *result, const vigil_doc *doc,
                                                vigil_buf *out);

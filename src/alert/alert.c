@@ -47,7 +47,42 @@ static vigil_status opt_field(vigil_buf *o, const char *name, const char *value)
     return st ? st : vigil_buf_json_string(o, value, strlen(value));
 }
 
-vigil_status vigil_result_json(const vigil_result *r, const vigil_doc *doc, vigil_buf *o)
+static vigil_status threat_json(const vigil_threat *t, int explain, vigil_buf *o)
+{
+    vigil_status st = vigil_buf_printf(o, ",\"threat\":{\"score\":%.3f,\"labels\":[", t->score);
+    int first = 1;
+    for (unsigned k = 0; !st && k < VIGIL_LABEL_COUNT; k++)
+        if (t->labels & (1u << k)) {
+            st = vigil_buf_printf(o, "%s\"%s\"", first ? "" : ",", vigil_label_name(k));
+            first = 0;
+        }
+    if (!st) st = LIT(o, "],\"spans\":[");
+    for (size_t i = 0; !st && i < t->nspans; i++)
+        st = vigil_buf_printf(o, "%s{\"label\":\"%s\",\"start\":%zu,\"end\":%zu}",
+                              i ? "," : "", vigil_label_name(t->spans[i].label),
+                              t->spans[i].start, t->spans[i].end);
+    if (!st) st = LIT(o, "]");
+    if (!st && t->has_bounty)
+        st = vigil_buf_printf(o, ",\"bounty\":{\"amount\":%.0f,\"currency\":\"%s\"}",
+                              t->amount, t->currency);
+    if (!st && explain) {
+        st = LIT(o, ",\"explain\":[");
+        for (size_t i = 0; !st && i < t->nexplain; i++) {
+            const vigil_explain *x = &t->explain[i];
+            st = vigil_buf_printf(o, "%s{\"rule_line\":%u,\"label\":\"%s\",\"weight\":%.3f",
+                                  i ? "," : "", x->line, vigil_label_name(x->label), x->weight);
+            if (!st && x->modifier)
+                st = vigil_buf_printf(o, ",\"context\":\"%s\"", x->modifier);
+            if (!st) st = LIT(o, "}");
+        }
+        if (!st) st = LIT(o, "]");
+    }
+    if (!st) st = LIT(o, "}");
+    return st;
+}
+
+vigil_status vigil_result_json(const vigil_result *r, const vigil_doc *doc, int explain,
+                               vigil_buf *o)
 {
     vigil_status st = LIT(o, "{\"doc\":");
     const char *id = doc && doc->id ? doc->id : "-";
@@ -75,6 +110,7 @@ vigil_status vigil_result_json(const vigil_result *r, const vigil_doc *doc, vigi
     if (!st) st = LIT(o, "],\"fingerprint\":");
     if (!st) st = r->fingerprint[0] ? vigil_buf_printf(o, "\"%s\"", r->fingerprint)
                                     : LIT(o, "null");
+    if (!st) st = threat_json(&r->threat, explain, o);
     if (!st && doc) st = opt_field(o, "source", doc->source);
     if (!st && doc) st = opt_field(o, "url", doc->url);
     if (!st && doc) st = opt_field(o, "time", doc->time);
@@ -99,22 +135,29 @@ vigil_status vigil_result_text(const vigil_result *r, const vigil_doc *doc, vigi
 {
     const char *id = doc && doc->id ? doc->id : "-";
     vigil_status st = VIGIL_OK;
+    char labels[96] = "";
+    for (unsigned k = 0; k < VIGIL_LABEL_COUNT; k++)
+        if (r->threat.labels & (1u << k)) {
+            strcat(labels, labels[0] ? "," : "+");
+            strcat(labels, vigil_label_name(k));
+        }
     if (r->npeople == 0) {
         st = vigil_buf_printf(o, "%-8s %5.3f  %-8s  %-28s  ", vigil_severity_name(r->severity),
-                              r->score, "-", "-");
+                              r->score, "-", labels[0] ? labels : "-");
         if (!st) st = safe_text(o, id);
         if (!st) st = LIT(o, "\n");
         return st;
     }
     for (size_t i = 0; !st && i < r->npeople; i++) {
         const vigil_person_hit *p = &r->people[i];
-        char kinds[128] = "";
+        char kinds[256] = "";
         for (unsigned k = 0; k < VIGIL_KIND_COUNT; k++)
             if (p->matched & (1u << k)) {
                 if (kinds[0])
                     strcat(kinds, ",");
                 strcat(kinds, vigil_kind_name(k));
             }
+        strcat(kinds, labels);
         st = vigil_buf_printf(o, "%-8s %5.3f  ", vigil_severity_name(r->severity), r->score);
         if (!st) st = safe_text(o, p->person);
         if (!st) st = vigil_buf_printf(o, "%*s  %-28s  ",

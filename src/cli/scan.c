@@ -40,11 +40,15 @@ typedef struct scan_opts {
     vigil_severity min;
     int threads;
     size_t max_doc;
+    bool explain;
+    const char *rules[16];
+    size_t nrules;
 } scan_opts;
 
 typedef struct scan_state {
     const scan_opts *o;
     vigil_vault *vault;
+    vigil_rules *rules;
     job *jobs;
     size_t njobs;
     atomic_size_t next;
@@ -64,6 +68,9 @@ static void scan_usage(FILE *f)
           "  --format json|text    JSON Lines (default) or a table for people\n"
           "  -j, --threads N       scanning threads (default: number of cores)\n"
           "  --max-doc BYTES       largest document or line read (default 268435456)\n"
+          "  --rules FILE          threat rules added to the built-in ones (a file starting\n"
+          "                        with 'replace' replaces them); may be repeated\n"
+          "  --explain             the rules behind each threat score\n"
           "\n"
           "Exit status: 0 something reported, 1 nothing reported, 2 an error occurred.\n",
           f);
@@ -74,6 +81,8 @@ static void *worker(void *arg)
     scan_state *s = arg;
     vigil_scanner *sc = NULL;
     vigil_status st = vigil_scanner_create(s->vault, &sc);
+    if (st == VIGIL_OK)
+        vigil_scanner_set_rules(sc, s->rules);
     for (;;) {
         size_t i = atomic_fetch_add(&s->next, 1);
         if (i >= s->njobs)
@@ -92,7 +101,7 @@ static void *worker(void *arg)
         if (!s->o->all && r->severity < s->o->min)
             continue;
         j->status = s->o->text ? vigil_result_text(r, &j->doc, &j->out)
-                               : vigil_result_json(r, &j->doc, &j->out);
+                               : vigil_result_json(r, &j->doc, s->o->explain, &j->out);
     }
     vigil_scanner_destroy(sc);
     return NULL;
@@ -267,6 +276,8 @@ int cmd_scan(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"threads", required_argument, NULL, 'j'},
         {"max-doc", required_argument, NULL, 'M'},
+        {"rules", required_argument, NULL, 'R'},
+        {"explain", no_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -314,6 +325,14 @@ int cmd_scan(int argc, char **argv)
             o.max_doc = (size_t)v;
             break;
         }
+        case 'R':
+            if (o.nrules == sizeof o.rules / sizeof *o.rules) {
+                cli_error("--rules: at most %zu files", sizeof o.rules / sizeof *o.rules);
+                return 2;
+            }
+            o.rules[o.nrules++] = optarg;
+            break;
+        case 'E': o.explain = true; break;
         case 'h': scan_usage(stdout); return 0;
         default: scan_usage(stderr); return 2;
         }
@@ -324,6 +343,12 @@ int cmd_scan(int argc, char **argv)
     if (cli_open_vault(o.vault, &v) != 0)
         return 2;
     scan_state s = {.o = &o, .vault = v};
+    char err[512];
+    if (vigil_rules_load(v, o.rules, o.nrules, &s.rules, err, sizeof err) != VIGIL_OK) {
+        cli_error("%s", err);
+        vigil_vault_close(v);
+        return 2;
+    }
     s.jobs = calloc(BATCH_DOCS, sizeof *s.jobs);
     if (!s.jobs) {
         vigil_vault_close(v);
@@ -350,6 +375,7 @@ int cmd_scan(int argc, char **argv)
     for (size_t i = 0; i < BATCH_DOCS; i++)
         vigil_buf_free(&s.jobs[i].out);
     free(s.jobs);
+    vigil_rules_free(s.rules);
     vigil_vault_close(v);
     if (s.failed)
         cli_error("%zu document%s or file%s could not be scanned; %zu scanned, %zu reported",

@@ -30,6 +30,8 @@ struct vigil_scanner {
     const vigil_keys *keys;
     vigil_tokens tok;
     vigil_hash_cache *cache;
+    const vigil_rules *rules;
+    vigil_threat_state threat;
     hit *hits;
     size_t nhits, hcap;
     /* current probe, for the hit callback */
@@ -64,6 +66,11 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
     }
     *out = s;
     return VIGIL_OK;
+}
+
+void vigil_scanner_set_rules(vigil_scanner *s, const vigil_rules *rules)
+{
+    s->rules = rules;
 }
 
 void vigil_scanner_destroy(vigil_scanner *s)
@@ -442,6 +449,29 @@ static vigil_status verdict(vigil_scanner *s)
     return VIGIL_OK;
 }
 
+/* The DESIGN.md rubric over exposure and threat: a threat or bounty naming a protected person
+ * is critical; a bounty alone is high; a threat alone medium. */
+static void combine(vigil_scanner *s)
+{
+    vigil_result *r = &s->result;
+    r->threat = s->threat.threat;
+    r->threat.explain = s->threat.explain;
+    r->threat.nexplain = s->threat.nexplain;
+    bool threat = r->threat.score >= 0.5;
+    bool bounty = r->threat.has_bounty != 0;
+    vigil_severity sev = r->severity;
+    if ((threat || bounty) && r->npeople > 0)
+        sev = VIGIL_SEV_CRITICAL;
+    else if (bounty && sev < VIGIL_SEV_HIGH)
+        sev = VIGIL_SEV_HIGH;
+    else if (threat && sev < VIGIL_SEV_MEDIUM)
+        sev = VIGIL_SEV_MEDIUM;
+    if (sev != r->severity) {
+        r->severity = sev;
+        r->score = band_score(sev, r->threat.score);
+    }
+}
+
 vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vigil_result **out)
 {
     if (!s || (!text && len) || !out)
@@ -456,8 +486,11 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     match_spelled(s);
     match_phones(s);
     st = verdict(s);
+    if (st == VIGIL_OK)
+        st = vigil_threat_detect(s->rules, &s->tok, s->text, len, &s->threat);
     if (st != VIGIL_OK)
         return st;
+    combine(s);
     *out = &s->result;
     return VIGIL_OK;
 }

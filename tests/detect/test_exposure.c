@@ -201,14 +201,14 @@ TEST(json_rendering)
     const vigil_result *r = scan("Bob Brown");
     vigil_doc d = {.id = "doc \"1\"\n", .source = "paste"};
     vigil_buf b = {0};
-    CHECK(vigil_result_json(r, &d, &b) == VIGIL_OK);
+    CHECK(vigil_result_json(r, &d, 0, &b) == VIGIL_OK);
     CHECK(strstr(b.data, "{\"doc\":\"doc \\\"1\\\"\\n\",\"severity\":\"low\",\"score\":0.") ==
           b.data);
     CHECK(strstr(b.data, "\"people\":[{\"person\":\"U2\",\"matched\":[\"name\"],\"spans\":[{"
                          "\"kind\":\"name\",\"start\":0,\"end\":9}]}]") != NULL);
     CHECK(strstr(b.data, "\"source\":\"paste\"}\n") != NULL);
     b.len = 0;
-    CHECK(vigil_result_json(scan("nothing"), &d, &b) == VIGIL_OK);
+    CHECK(vigil_result_json(scan("nothing"), &d, 0, &b) == VIGIL_OK);
     CHECK(strstr(b.data, "\"people\":[],\"fingerprint\":null") != NULL);
     vigil_buf_free(&b);
 }

@@ -1,0 +1,926 @@
+/*
+ * Threat and bounty rules: human-editable patterns (data/rules/threats.rules, compiled into
+ * vigil; --rules adds or replaces) matched on the document's canonical token stream.
+ *
+ * Rules run on the same tokens as exposure matching, so "k1ll", "ｋｉｌｌ" and "k i l l" are all
+ * "kill" with no rule having to say so; pattern words are canonicalized at load by the same
+ * tokenizer and compared by their keyed token hash (prefix words by their canonical bytes).
+ * Context decides a lot in this domain: a threat after a negation ("I would never hurt..."),
+ * inside quotation marks or reported speech ("saying you'd kill them will get you banned"), in
+ * fiction or in an idiom ("killing it") is scaled down by modifier rules. Money is found in the
+ * raw text (the tokenizer would read "50k" as leetspeak) and makes a bounty when a bounty rule,
+ * a harm word or a target is near it.
+ *
+ * Matching cost: a rule is tried only where its first element can match. Word-starting rules
+ * are found through a hash table keyed by token hash; prefix-starting rules only on tokens
+ * whose first three letters begin some prefix.
+ */
+#include "../internal.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_default.h"
+
+#define MAX_ELEMS 16
+#define MAX_RULES 2048
+#define MAX_SETS 4096
+
+static const char *const label_names[VIGIL_LABEL_COUNT] = {
+    "violence", "incitement", "kidnapping", "stalking", "bounty", "weapon"};
+
+const char *vigil_label_name(vigil_label l)
+{
+    return (unsigned)l < VIGIL_LABEL_COUNT ? label_names[l] : NULL;
+}
+
+typedef struct wordset {
+    uint64_t *hash;
+    size_t nhash;
+    char **prefix;
+    size_t nprefix;
+} wordset;
+
+typedef struct elem {
+    int set;      /* index into sets, or -1 for a gap */
+    unsigned gap; /* up to this many tokens skipped */
+} elem;
+
+typedef struct rule {
+    int is_modifier;
+    int label;        /* vigil_label for rules */
+    char kind[16];    /* modifier kind */
+    double weight;    /* weight or factor */
+    unsigned window;  /* modifiers */
+    elem e[MAX_ELEMS];
+    unsigned ne;
+    unsigned line;
+} rule;
+
+typedef struct named {
+    char name[32];
+    int set;
+} named;
+
+struct vigil_rules {
+    const vigil_keys *keys;
+    wordset *sets;
+    size_t nsets;
+    rule *rules;
+    size_t nrules;
+    named *lists;
+    size_t nlists;
+    /* start index: token hash -> rules whose first element has that word */
+    uint64_t *start_key;
+    uint32_t *start_rule;
+    size_t nstart;
+    uint32_t *prefix_rules; /* rules whose first element has a prefix */
+    size_t nprefix_rules;
+    uint32_t prefix3[64];   /* 2048-bit filter on the first 3 bytes of every prefix */
+};
+
+/* ------------------------------------------------------------------ loading */
+
+static void set_free(wordset *s)
+{
+    free(s->hash);
+    for (size_t i = 0; i < s->nprefix; i++)
+        free(s->prefix[i]);
+    free(s->prefix);
+}
+
+void vigil_rules_free(vigil_rules *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nsets; i++)
+        set_free(&r->sets[i]);
+    free(r->sets);
+    free(r->rules);
+    free(r->lists);
+    free(r->start_key);
+    free(r->start_rule);
+    free(r->prefix_rules);
+    free(r);
+}
+
+static uint32_t p3(const char *s, size_t n)
+{
+    uint32_t h = 0;
+    for (size_t i = 0; i < 3 && i < n; i++)
+        h = h * 31 + (unsigned char)s[i];
+    return h & 2047;
+}
+
+/* Adds one word (canonicalized) or prefix ("word*") to a set. */
+static vigil_status set_add(vigil_rules *r, wordset *s, const char *w, size_t n, vigil_tokens *tk,
+                            char *err, size_t errlen, unsigned line)
+{
+    int prefix = n > 1 && w[n - 1] == '*';
+    if (prefix)
+        n--;
+    if (vigil_tokenize(tk, w, n) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
+    if (tk->n != 1) {
+        vigil_errf(err, errlen, "line %u: '%.*s' is not one word (write several words as "
+                                "separate pattern elements)", line, (int)(n > 40 ? 40 : n), w);
+        return VIGIL_ERR_PARSE;
+    }
+    const char *c = vigil_token_str(tk, 0);
+    size_t cl = tk->v[0].len;
+    if (prefix) {
+        char **p = realloc(s->prefix, (s->nprefix + 1) * sizeof *p);
+        if (!p)
+            return VIGIL_ERR_NOMEM;
+        s->prefix = p;
+        if (!(p[s->nprefix] = strndup(c, cl)))
+            return VIGIL_ERR_NOMEM;
+        s->nprefix++;
+        r->prefix3[p3(c, cl) >> 5] |= 1u << (p3(c, cl) & 31);
+        return VIGIL_OK;
+    }
+    uint64_t *h = realloc(s->hash, (s->nhash + 1) * sizeof *h);
+    if (!h)
+        return VIGIL_ERR_NOMEM;
+    s->hash = h;
+    h[s->nhash++] = vigil_hash_token(r->keys, c, cl);
+    return VIGIL_OK;
+}
+
+static int new_set(vigil_rules *r)
+{
+    if (r->nsets == MAX_SETS)
+        return -1;
+    wordset *p = realloc(r->sets, (r->nsets + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    r->sets = p;
+    memset(&p[r->nsets], 0, sizeof *p);
+    return (int)r->nsets++;
+}
+
+static int find_list(const vigil_rules *r, const char *name, size_t n)
+{
+    for (size_t i = r->nlists; i-- > 0;)
+        if (strlen(r->lists[i].name) == n && memcmp(r->lists[i].name, name, n) == 0)
+            return r->lists[i].set;
+    return -1;
+}
+
+/* Adds the words of list NAME to set `dst` (an alternative such as "@kill|head"). */
+static vigil_status set_merge(vigil_rules *r, int dst, const char *name, size_t n, char *err,
+                              size_t errlen, unsigned line)
+{
+    int src = find_list(r, name, n);
+    if (src < 0) {
+        vigil_errf(err, errlen, "line %u: unknown list '@%.*s' (define it with 'list' before use)",
+                   line, (int)(n > 40 ? 40 : n), name);
+        return VIGIL_ERR_PARSE;
+    }
+    wordset *d = &r->sets[dst];
+    const wordset *s = &r->sets[src];
+    uint64_t *h = realloc(d->hash, (d->nhash + s->nhash + 1) * sizeof *h);
+    char **pf = realloc(d->prefix, (d->nprefix + s->nprefix + 1) * sizeof *pf);
+    if (h)
+        d->hash = h;
+    if (pf)
+        d->prefix = pf;
+    if (!h || !pf)
+        return VIGIL_ERR_NOMEM;
+    memcpy(d->hash + d->nhash, s->hash, s->nhash * sizeof *h);
+    d->nhash += s->nhash;
+    for (size_t i = 0; i < s->nprefix; i++) {
+        if (!(d->prefix[d->nprefix] = strdup(s->prefix[i])))
+            return VIGIL_ERR_NOMEM;
+        d->nprefix++;
+    }
+    return VIGIL_OK;
+}
+
+static const char *skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+static size_t word_len(const char *p)
+{
+    size_t n = 0;
+    while (p[n] && p[n] != ' ' && p[n] != '\t' && p[n] != '\r')
+        n++;
+    return n;
+}
+
+static vigil_status parse_pattern(vigil_rules *r, rule *ru, const char *p, vigil_tokens *tk,
+                                  char *err, size_t errlen)
+{
+    ru->ne = 0;
+    for (p = skip_ws(p); *p && *p != '\r'; p = skip_ws(p)) {
+        size_t n = word_len(p);
+        if (ru->ne == MAX_ELEMS) {
+            vigil_errf(err, errlen, "line %u: more than %d pattern elements", ru->line,
+                       MAX_ELEMS);
+            return VIGIL_ERR_PARSE;
+        }
+        elem *e = &ru->e[ru->ne];
+        if (p[0] == '~') {
+            char *end;
+            long g = strtol(p + 1, &end, 10);
+            if (end != p + n || g < 1 || g > 8 || ru->ne == 0) {
+                vigil_errf(err, errlen, "line %u: a gap is ~1 to ~8 and cannot start a pattern",
+                           ru->line);
+                return VIGIL_ERR_PARSE;
+            }
+            e->set = -1;
+            e->gap = (unsigned)g;
+        } else if (p[0] == '@' && !memchr(p, '|', n)) {
+            int s = find_list(r, p + 1, n - 1);
+            if (s < 0) {
+                vigil_errf(err, errlen, "line %u: unknown list '@%.*s' (define it with 'list' "
+                                        "before use)", ru->line, (int)(n > 40 ? 40 : n - 1),
+                           p + 1);
+                return VIGIL_ERR_PARSE;
+            }
+            e->set = s;
+            e->gap = 0;
+        } else {
+            int s = new_set(r);
+            if (s < 0)
+                return VIGIL_ERR_LIMIT;
+            if (p[0] == '|' || p[n - 1] == '|') {
+                vigil_errf(err, errlen, "line %u: empty alternative in '%.*s'", ru->line,
+                           (int)(n > 40 ? 40 : n), p);
+                return VIGIL_ERR_PARSE;
+            }
+            for (const char *a = p; a < p + n;) {
+                const char *bar = memchr(a, '|', (size_t)(p + n - a));
+                size_t an = bar ? (size_t)(bar - a) : (size_t)(p + n - a);
+                if (an == 0) {
+                    vigil_errf(err, errlen, "line %u: empty alternative in '%.*s'", ru->line,
+                               (int)(n > 40 ? 40 : n), p);
+                    return VIGIL_ERR_PARSE;
+                }
+                vigil_status st = a[0] == '@' ? set_merge(r, s, a + 1, an - 1, err, errlen, ru->line)
+                                              : set_add(r, &r->sets[s], a, an, tk, err, errlen,
+                                                        ru->line);
+                if (st != VIGIL_OK)
+                    return st;
+                a += an + (bar ? 1 : 0);
+            }
+            e->set = s;
+            e->gap = 0;
+        }
+        ru->ne++;
+        p += n;
+    }
+    if (ru->ne == 0 || ru->e[ru->ne - 1].set < 0) {
+        vigil_errf(err, errlen, "line %u: a pattern needs words and cannot end with a gap",
+                   ru->line);
+        return VIGIL_ERR_PARSE;
+    }
+    return VIGIL_OK;
+}
+
+static int label_of(const char *s, size_t n)
+{
+    for (int i = 0; i < VIGIL_LABEL_COUNT; i++)
+        if (strlen(label_names[i]) == n && memcmp(label_names[i], s, n) == 0)
+            return i;
+    return -1;
+}
+
+/* Parses one rules text. `name` is used in messages. */
+static vigil_status parse_text(vigil_rules *r, const char *name, const char *text, char *err,
+                               size_t errlen)
+{
+    vigil_tokens tk = {0};
+    vigil_status st = VIGIL_OK;
+    unsigned line = 0;
+    char sub[400];
+    for (const char *p = text; *p && st == VIGIL_OK;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        line++;
+        char buf[4096];
+        if (n >= sizeof buf) {
+            vigil_errf(sub, sizeof sub, "line %u: longer than %zu bytes", line, sizeof buf - 1);
+            st = VIGIL_ERR_PARSE;
+            break;
+        }
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        p += n + (nl ? 1 : 0);
+        char *s = (char *)skip_ws(buf);
+        if (!*s || *s == '#' || *s == '\r')
+            continue;
+        if (!vigil_utf8_valid(s, strlen(s))) {
+            vigil_errf(sub, sizeof sub, "line %u: not valid UTF-8", line);
+            st = VIGIL_ERR_PARSE;
+            break;
+        }
+        char *colon = strchr(s, ':');
+        size_t kw = word_len(s);
+        if (kw == 7 && strncmp(s, "replace", 7) == 0)
+            continue; /* handled by the caller */
+        if (!colon) {
+            vigil_errf(sub, sizeof sub, "line %u: expected 'list NAME: ...', 'rule ...: ...' "
+                                        "or 'modifier ...: ...'", line);
+            st = VIGIL_ERR_PARSE;
+            break;
+        }
+        *colon = '\0';
+        char *f[6];
+        int nf = 0;
+        for (char *q = strtok(s, " \t"); q && nf < 6; q = strtok(NULL, " \t"))
+            f[nf++] = q;
+        if (nf >= 1 && strcmp(f[0], "list") == 0) {
+            if (nf != 2 || strlen(f[1]) >= sizeof r->lists[0].name) {
+                vigil_errf(sub, sizeof sub, "line %u: expected 'list NAME: WORD ...'", line);
+                st = VIGIL_ERR_PARSE;
+                break;
+            }
+            int set = new_set(r);
+            named *nl2 = realloc(r->lists, (r->nlists + 1) * sizeof *nl2);
+            if (set < 0 || !nl2) {
+                st = VIGIL_ERR_NOMEM;
+                break;
+            }
+            r->lists = nl2;
+            strcpy(nl2[r->nlists].name, f[1]);
+            nl2[r->nlists++].set = set;
+            for (char *q = (char *)skip_ws(colon + 1); *q && *q != '\r' && st == VIGIL_OK;
+                 q = (char *)skip_ws(q)) {
+                size_t wl = word_len(q);
+                st = set_add(r, &r->sets[set], q, wl, &tk, sub, sizeof sub, line);
+                q += wl;
+            }
+            continue;
+        }
+        int is_mod = nf >= 1 && strcmp(f[0], "modifier") == 0;
+        if (!is_mod && !(nf >= 1 && strcmp(f[0], "rule") == 0)) {
+            vigil_errf(sub, sizeof sub, "line %u: unknown keyword '%.20s'", line,
+                       nf ? f[0] : "");
+            st = VIGIL_ERR_PARSE;
+            break;
+        }
+        if (r->nrules == MAX_RULES) {
+            vigil_errf(sub, sizeof sub, "line %u: more than %d rules", line, MAX_RULES);
+            st = VIGIL_ERR_LIMIT;
+            break;
+        }
+        rule *ru = &r->rules[r->nrules];
+        memset(ru, 0, sizeof *ru);
+        ru->line = line;
+        ru->is_modifier = is_mod;
+        ru->window = 8;
+        char *end = NULL;
+        if (nf < 3) {
+            vigil_errf(sub, sizeof sub, "line %u: expected '%s %s WEIGHT [LANG]%s: PATTERN'",
+                       line, f[0], is_mod ? "KIND" : "CATEGORY", is_mod ? " [WINDOW]" : "");
+            st = VIGIL_ERR_PARSE;
+            break;
+        }
+        if (is_mod) {
+            snprintf(ru->kind, sizeof ru->kind, "%s", f[1]);
+            ru->label = -1;
+        } else if ((ru->label = label_of(f[1], strlen(f[1]))) < 0) {
+            vigil_errf(sub, sizeof sub, "line %u: unknown category '%.20s' (violence, "
+                                        "incitement, kidnapping, stalking, bounty, weapon)",
+                       line, f[1]);
+            st = VIGIL_ERR_PARSE;
+            break;
+        }
+        ru->weight = strtod(f[2], &end);
+        if (*end || !(ru->weight >= 0 && ru->weight <= 1)) {
+            vigil_errf(sub, sizeof sub, "line %u: weight '%.20s' is not a number from 0 to 1",
+                       line, f[2]);
+            st = VIGIL_ERR_PARSE;
+            break;
+        }
+        int k = 3;
+        if (k < nf && (strcmp(f[k], "en") == 0 || strcmp(f[k], "es") == 0 ||
+                       strcmp(f[k], "any") == 0))
+            k++;
+        if (is_mod && k < nf) {
+            long w = strtol(f[k], &end, 10);
+            if (*end || w < 1 || w > 64) {
+                vigil_errf(sub, sizeof sub, "line %u: window '%.20s' is not 1 to 64", line, f[k]);
+                st = VIGIL_ERR_PARSE;
+                break;
+            }
+            ru->window = (unsigned)w;
+            k++;
+        }
+        if (k != nf) {
+            vigil_errf(sub, sizeof sub, "line %u: unexpected '%.20s' before ':'", line, f[k]);
+            st = VIGIL_ERR_PARSE;
+            break;
+        }
+        st = parse_pattern(r, ru, colon + 1, &tk, sub, sizeof sub);
+        if (st == VIGIL_OK)
+            r->nrules++;
+    }
+    vigil_tokens_free(&tk);
+    if (st != VIGIL_OK)
+        vigil_errf(err, errlen, "%s:%s", name, sub[0] ? sub : " out of memory");
+    return st;
+}
+
+static bool replaces(const char *text)
+{
+    for (const char *p = text; *p;) {
+        p = skip_ws(p);
+        if (*p == '#' || *p == '\n' || *p == '\r') {
+            const char *nl = strchr(p, '\n');
+            if (!nl)
+                return false;
+            p = nl + 1;
+            continue;
+        }
+        return strncmp(p, "replace", 7) == 0 && (p[7] == '\n' || p[7] == '\r' || !p[7] ||
+                                                  p[7] == ' ');
+    }
+    return false;
+}
+
+static vigil_status build_index(vigil_rules *r)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < r->nrules; i++)
+        cap += r->sets[r->rules[i].e[0].set].nhash;
+    r->start_key = malloc((cap + 1) * sizeof *r->start_key);
+    r->start_rule = malloc((cap + 1) * sizeof *r->start_rule);
+    r->prefix_rules = malloc((r->nrules + 1) * sizeof *r->prefix_rules);
+    if (!r->start_key || !r->start_rule || !r->prefix_rules)
+        return VIGIL_ERR_NOMEM;
+    for (size_t i = 0; i < r->nrules; i++) {
+        const wordset *s = &r->sets[r->rules[i].e[0].set];
+        for (size_t k = 0; k < s->nhash; k++) {
+            r->start_key[r->nstart] = s->hash[k];
+            r->start_rule[r->nstart++] = (uint32_t)i;
+        }
+        if (s->nprefix)
+            r->prefix_rules[r->nprefix_rules++] = (uint32_t)i;
+    }
+    /* sort (key, rule) pairs by key for binary search */
+    for (size_t i = 1; i < r->nstart; i++) {
+        uint64_t k = r->start_key[i];
+        uint32_t v = r->start_rule[i];
+        size_t j = i;
+        while (j > 0 && (r->start_key[j - 1] > k ||
+                         (r->start_key[j - 1] == k && r->start_rule[j - 1] > v))) {
+            r->start_key[j] = r->start_key[j - 1];
+            r->start_rule[j] = r->start_rule[j - 1];
+            j--;
+        }
+        r->start_key[j] = k;
+        r->start_rule[j] = v;
+    }
+    return VIGIL_OK;
+}
+
+vigil_status vigil_rules_load(const vigil_vault *vault, const char *const *paths, size_t npaths,
+                              vigil_rules **out, char *err, size_t errlen)
+{
+    vigil_rules *r = calloc(1, sizeof *r);
+    if (!r)
+        return VIGIL_ERR_NOMEM;
+    r->keys = vigil_vault_keys(vault);
+    r->rules = calloc(MAX_RULES, sizeof *r->rules);
+    if (!r->rules) {
+        vigil_rules_free(r);
+        return VIGIL_ERR_NOMEM;
+    }
+    bool replace = false;
+    char **texts = calloc(npaths + 1, sizeof *texts);
+    vigil_status st = texts ? VIGIL_OK : VIGIL_ERR_NOMEM;
+    for (size_t i = 0; i < npaths && st == VIGIL_OK; i++) {
+        size_t len;
+        st = vigil_read_file(paths[i], (size_t)16 << 20, &texts[i], &len, err, errlen);
+        if (st == VIGIL_OK && strlen(texts[i]) != len) {
+            vigil_errf(err, errlen, "%s: contains a NUL byte", paths[i]);
+            st = VIGIL_ERR_PARSE;
+        }
+        if (st == VIGIL_OK)
+            replace |= replaces(texts[i]);
+    }
+    if (st == VIGIL_OK && !replace)
+        st = parse_text(r, "threats.rules (built in)", vigil_default_rules, err, errlen);
+    for (size_t i = 0; i < npaths && st == VIGIL_OK; i++)
+        st = parse_text(r, paths[i], texts[i], err, errlen);
+    for (size_t i = 0; texts && i < npaths; i++)
+        free(texts[i]);
+    free(texts);
+    if (st == VIGIL_OK)
+        st = build_index(r);
+    if (st != VIGIL_OK) {
+        vigil_rules_free(r);
+        return st;
+    }
+    *out = r;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_rules_parse(const vigil_vault *vault, const char *text, vigil_rules **out,
+                               char *err, size_t errlen)
+{
+    vigil_rules *r = calloc(1, sizeof *r);
+    if (!r)
+        return VIGIL_ERR_NOMEM;
+    r->keys = vigil_vault_keys(vault);
+    r->rules = calloc(MAX_RULES, sizeof *r->rules);
+    vigil_status st = r->rules ? parse_text(r, "rules", text, err, errlen) : VIGIL_ERR_NOMEM;
+    if (st == VIGIL_OK)
+        st = build_index(r);
+    if (st != VIGIL_OK) {
+        vigil_rules_free(r);
+        return st;
+    }
+    *out = r;
+    return VIGIL_OK;
+}
+
+size_t vigil_rules_count(const vigil_rules *r)
+{
+    return r->nrules;
+}
+
+/* ------------------------------------------------------------------ matching */
+
+typedef struct tmatch {
+    uint32_t rule;
+    uint32_t first, last; /* tokens */
+    uint32_t pos[MAX_ELEMS]; /* token matched by each word element */
+    unsigned npos;
+} tmatch;
+
+static bool in_set(const vigil_rules *r, const wordset *s, const vigil_tokens *t, size_t i)
+{
+    uint64_t h = t->v[i].hash;
+    for (size_t k = 0; k < s->nhash; k++)
+        if (s->hash[k] == h)
+            return true;
+    if (s->nprefix) {
+        const char *w = vigil_token_str(t, i);
+        size_t n = t->v[i].len;
+        uint32_t q = p3(w, n);
+        if (!(r->prefix3[q >> 5] & (1u << (q & 31))))
+            return false;
+        for (size_t k = 0; k < s->nprefix; k++) {
+            size_t pl = strlen(s->prefix[k]);
+            if (pl <= n && memcmp(s->prefix[k], w, pl) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* Matches elements e[k..] from token pos, recording the token of each word element in m. */
+static bool match_from(const vigil_rules *r, const rule *ru, unsigned k, size_t pos,
+                       const vigil_tokens *t, tmatch *m)
+{
+    if (k == ru->ne)
+        return true;
+    const elem *e = &ru->e[k];
+    if (e->set < 0) {
+        for (unsigned g = 0; g <= e->gap && pos + g < t->n; g++)
+            if (match_from(r, ru, k + 1, pos + g, t, m))
+                return true;
+        return false;
+    }
+    if (pos >= t->n || !in_set(r, &r->sets[e->set], t, pos))
+        return false;
+    /* a pattern does not run across a long gap */
+    if (k > 0 && pos > 0 && t->v[pos].start - t->v[pos - 1].end > VIGIL_GAP_MAX)
+        return false;
+    unsigned saved = m->npos;
+    m->pos[m->npos++] = (uint32_t)pos;
+    m->last = (uint32_t)pos;
+    if (match_from(r, ru, k + 1, pos + 1, t, m))
+        return true;
+    m->npos = saved;
+    return false;
+}
+
+typedef struct money {
+    double amount;
+    char currency[4];
+    size_t start, end;
+} money;
+
+static void try_rule(const vigil_rules *r, uint32_t ri, size_t i, const vigil_tokens *t,
+                     tmatch *m, size_t *nm, size_t cap)
+{
+    if (*nm >= cap)
+        return;
+    tmatch *x = &m[*nm];
+    x->rule = ri;
+    x->first = x->last = (uint32_t)i;
+    x->npos = 0;
+    if (match_from(r, &r->rules[ri], 0, i, t, x))
+        (*nm)++;
+}
+
+/* A context modifier counts for a threat match when it ends before the threat's last word and
+ * close enough before its first, and is not one of the words the rule itself spells out
+ * ("... should not be illegal" is the threat, not its negation). */
+static bool modifier_reaches(const rule *mo, const tmatch *mod, const tmatch *th)
+{
+    if (mod->last >= th->last || mod->last + mo->window < th->first)
+        return false;
+    for (unsigned a = 0; a < mod->npos; a++)
+        for (unsigned b = 0; b < th->npos; b++)
+            if (mod->pos[a] == th->pos[b])
+                return false;
+    return true;
+}
+
+static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, tmatch *m, size_t cap)
+{
+    size_t nm = 0;
+    for (size_t i = 0; i < t->n && nm < cap; i++) {
+        uint64_t h = t->v[i].hash;
+        size_t lo = 0, hi = r->nstart;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (r->start_key[mid] < h)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k < r->nstart && r->start_key[k] == h; k++)
+            try_rule(r, r->start_rule[k], i, t, m, &nm, cap);
+        if (r->nprefix_rules) {
+            uint32_t q = p3(vigil_token_str(t, i), t->v[i].len);
+            if (r->prefix3[q >> 5] & (1u << (q & 31)))
+                for (size_t k = 0; k < r->nprefix_rules; k++) {
+                    uint32_t ri = r->prefix_rules[k];
+                    /* a rule already tried through its word start is not tried twice */
+                    const wordset *s = &r->sets[r->rules[ri].e[0].set];
+                    bool by_word = false;
+                    for (size_t w = 0; w < s->nhash; w++)
+                        by_word |= s->hash[w] == h;
+                    if (!by_word)
+                        try_rule(r, ri, i, t, m, &nm, cap);
+                }
+        }
+    }
+    return nm;
+}
+
+/* True when byte `at` is inside a quotation ("...", “...”, «...») opened in the same sentence. */
+static bool quoted(const char *text, size_t at)
+{
+    int inside = 0;
+    size_t b = at;
+    while (b > 0 && text[b - 1] != '.' && text[b - 1] != '!' && text[b - 1] != '?' &&
+           text[b - 1] != '\n')
+        b--;
+    for (size_t i = b; i < at; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '"')
+            inside ^= 1;
+        else if (c == 0xE2 && i + 2 < at && (unsigned char)text[i + 1] == 0x80) {
+            unsigned char d = (unsigned char)text[i + 2];
+            if (d == 0x9C)
+                inside = 1; /* “ */
+            else if (d == 0x9D)
+                inside = 0; /* ” */
+        } else if (c == 0xC2 && i + 1 < at) {
+            if ((unsigned char)text[i + 1] == 0xAB)
+                inside = 1; /* « */
+            else if ((unsigned char)text[i + 1] == 0xBB)
+                inside = 0; /* » */
+        }
+    }
+    return inside;
+}
+
+/* ------------------------------------------------------------------ money */
+
+static int ci_word(const char *p, const char *end, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(end - p) < n || strncasecmp(p, w, n) != 0)
+        return 0;
+    if (p + n < end && isalpha((unsigned char)p[n]))
+        return 0;
+    return (int)n;
+}
+
+static const char *skip_sp(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    return p;
+}
+
+/* Finds amounts written with digits: $50,000, 50k, 50 grand, USD 50000, 50 mil dólares,
+ * 1.5 millones de pesos, MXN 200000. */
+static size_t find_money(const char *text, size_t len, money *out, size_t cap)
+{
+    size_t n = 0;
+    const char *end = text + len;
+    for (const char *p = text; p < end && n < cap; p++) {
+        if (!isdigit((unsigned char)*p) || (p > text && (isalnum((unsigned char)p[-1]) ||
+                                                         p[-1] == '.' || p[-1] == ',')))
+            continue;
+        const char *start = p;
+        char cur[4] = "";
+        /* currency before: $, US$, USD, MXN, €, EUR */
+        const char *b = start;
+        while (b > text && (b[-1] == ' '))
+            b--;
+        if (b > text && b[-1] == '$') {
+            strcpy(cur, "USD");
+            start = b - 1;
+            if (start - text >= 2 && strncasecmp(start - 2, "MX", 2) == 0) {
+                strcpy(cur, "MXN");
+                start -= 2;
+            } else if (start - text >= 2 && strncasecmp(start - 2, "US", 2) == 0)
+                start -= 2;
+        } else if (b - text >= 3 && (strncasecmp(b - 3, "USD", 3) == 0 ||
+                                     strncasecmp(b - 3, "MXN", 3) == 0 ||
+                                     strncasecmp(b - 3, "EUR", 3) == 0)) {
+            memcpy(cur, b - 3, 3);
+            for (int k = 0; k < 3; k++)
+                cur[k] = (char)toupper((unsigned char)cur[k]);
+            cur[3] = '\0';
+            start = b - 3;
+        } else if (b - text >= 3 && memcmp(b - 3, "\xe2\x82\xac", 3) == 0) {
+            strcpy(cur, "EUR");
+            start = b - 3;
+        }
+        /* the number: digits with , or . thousands separators and an optional decimal part */
+        double v = 0, frac = 0, scale = 0;
+        const char *q = p;
+        while (q < end) {
+            if (isdigit((unsigned char)*q)) {
+                if (scale > 0) {
+                    frac += (*q - '0') / scale;
+                    scale *= 10;
+                } else
+                    v = v * 10 + (*q - '0');
+                q++;
+            } else if ((*q == ',' || *q == '.') && q + 3 < end + 1 && q + 1 < end &&
+                       isdigit((unsigned char)q[1])) {
+                size_t d = 0;
+                while (q + 1 + d < end && isdigit((unsigned char)q[1 + d]))
+                    d++;
+                if (d == 3 && scale == 0) {
+                    q++; /* thousands separator */
+                } else if (scale == 0) {
+                    scale = 10;
+                    q++;
+                } else
+                    break;
+            } else
+                break;
+        }
+        v += frac;
+        /* multiplier */
+        const char *s = skip_sp(q, end);
+        int w;
+        double mult = 1;
+        if (s < end && (*s == 'k' || *s == 'K') && (s + 1 == end || !isalpha((unsigned char)s[1]))) {
+            mult = 1e3;
+            s++;
+        } else if (s < end && (*s == 'm' || *s == 'M') &&
+                   (s + 1 == end || !isalpha((unsigned char)s[1]))) {
+            mult = 1e6;
+            s++;
+        } else if ((w = ci_word(s, end, "grand")) || (w = ci_word(s, end, "thousand")) ||
+                   (w = ci_word(s, end, "mil"))) {
+            mult = 1e3;
+            s += w;
+        } else if ((w = ci_word(s, end, "million")) || (w = ci_word(s, end, "millions")) ||
+                   (w = ci_word(s, end, "millones")) || (w = ci_word(s, end, "mdp"))) {
+            mult = 1e6;
+            s += w;
+            if (w == 3)
+                strcpy(cur, "MXN");
+        } else if (s + 7 <= end && strncasecmp(s, "mill\xc3\xb3n", 7) == 0) {
+            mult = 1e6;
+            s += 7;
+        }
+        const char *after = skip_sp(s, end);
+        if ((w = ci_word(after, end, "de")))
+            after = skip_sp(after + w, end);
+        if ((w = ci_word(after, end, "dollars")) || (w = ci_word(after, end, "dolares")) ||
+            (w = ci_word(after, end, "bucks")) || (w = ci_word(after, end, "usd"))) {
+            strcpy(cur, "USD");
+            s = after + w;
+        } else if (after + 9 <= end && strncasecmp(after, "d\xc3\xb3lares", 8) == 0) {
+            strcpy(cur, "USD");
+            s = after + 8;
+        } else if ((w = ci_word(after, end, "pesos")) || (w = ci_word(after, end, "mxn")) ||
+                   (w = ci_word(after, end, "varos"))) {
+            strcpy(cur, "MXN");
+            s = after + w;
+        } else if ((w = ci_word(after, end, "euros")) || (w = ci_word(after, end, "eur"))) {
+            strcpy(cur, "EUR");
+            s = after + w;
+        }
+        if (!cur[0] && mult == 1)
+            continue; /* a bare number is not money */
+        if (!cur[0])
+            strcpy(cur, "USD");
+        out[n].amount = v * mult;
+        memcpy(out[n].currency, cur, 4);
+        out[n].start = (size_t)(start - text);
+        out[n].end = (size_t)(s - text);
+        n++;
+        p = s > p ? s - 1 : p;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------ verdict */
+
+vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_tokens *t, const char *text,
+                                 size_t len, vigil_threat_state *ts)
+{
+    ts->threat.score = 0;
+    ts->threat.labels = 0;
+    ts->threat.nspans = 0;
+    ts->threat.has_bounty = 0;
+    ts->threat.amount = 0;
+    ts->threat.currency[0] = '\0';
+    ts->nexplain = 0;
+    if (!r)
+        return VIGIL_OK;
+    tmatch m[256];
+    size_t nm = find_matches(r, t, m, 256);
+    money mo[16];
+    size_t nmo = find_money(text, len, mo, 16);
+    double miss = 1.0, best_money_weight = 0;
+    for (size_t i = 0; i < nm; i++) {
+        const rule *ru = &r->rules[m[i].rule];
+        if (ru->is_modifier)
+            continue;
+        /* the strongest context modifier reaching this match */
+        double factor = 1.0;
+        const char *why = NULL;
+        for (size_t k = 0; k < nm; k++) {
+            const rule *md = &r->rules[m[k].rule];
+            if (!md->is_modifier)
+                continue;
+            if (modifier_reaches(md, &m[k], &m[i]) && md->weight < factor) {
+                factor = md->weight;
+                why = md->kind;
+            }
+        }
+        if (quoted(text, t->v[m[i].first].start) && 0.1 < factor) {
+            factor = 0.1;
+            why = "quote";
+        }
+        /* bounty wording ("... for his address") is a bounty when money is offered; alone it
+         * counts half */
+        double w = ru->weight * factor * (ru->label == VIGIL_LABEL_BOUNTY && !nmo ? 0.5 : 1.0);
+        miss *= 1.0 - w;
+        if (w >= 0.3)
+            ts->threat.labels |= 1u << ru->label;
+        if (ts->threat.nspans < VIGIL_THREAT_SPANS && w >= 0.3) {
+            vigil_threat_span sp = {(vigil_label)ru->label, t->v[m[i].first].start,
+                                    t->v[m[i].last].end};
+            bool dup = false;
+            for (size_t k = 0; k < ts->threat.nspans; k++)
+                dup |= memcmp(&ts->spans[k], &sp, sizeof sp) == 0;
+            if (!dup)
+                ts->spans[ts->threat.nspans++] = sp;
+        }
+        if (ts->nexplain < VIGIL_THREAT_SPANS) {
+            vigil_explain *x = &ts->explain[ts->nexplain++];
+            x->line = ru->line;
+            x->label = (vigil_label)ru->label;
+            x->weight = w;
+            x->modifier = why;
+        }
+        if (ru->label == VIGIL_LABEL_BOUNTY || ru->label == VIGIL_LABEL_VIOLENCE ||
+            ru->label == VIGIL_LABEL_INCITEMENT || ru->label == VIGIL_LABEL_KIDNAPPING)
+            if (w > best_money_weight)
+                best_money_weight = w;
+    }
+    /* money near a threat or a bounty rule is a bounty */
+    if (nmo && best_money_weight >= 0.3) {
+        double best = 0;
+        for (size_t i = 0; i < nmo; i++)
+            if (mo[i].amount > best) {
+                best = mo[i].amount;
+                ts->threat.amount = mo[i].amount;
+                memcpy(ts->threat.currency, mo[i].currency, 4);
+            }
+        ts->threat.has_bounty = 1;
+        ts->threat.labels |= 1u << VIGIL_LABEL_BOUNTY;
+        miss *= 0.15;
+        for (size_t i = 0; i < nmo && ts->threat.nspans < VIGIL_THREAT_SPANS; i++)
+            ts->spans[ts->threat.nspans++] =
+                (vigil_threat_span){VIGIL_LABEL_BOUNTY, mo[i].start, mo[i].end};
+    }
+    ts->threat.score = 1.0 - miss;
+    ts->threat.spans = ts->spans;
+    return VIGIL_OK;
+}

@@ -1,0 +1,206 @@
+/* Unit tests for threat rules: the loader's errors, matching through disguises, context
+ * (negation, reported speech, quotes, idioms), money, and the combined severity. */
+#include "../../src/internal.h"
+#include "../harness.h"
+#include "../testutil.h"
+
+static char dir[64];
+static vigil_vault *vault;
+static vigil_rules *rules;
+static vigil_scanner *sc;
+
+static void setup(void)
+{
+    if (vault)
+        return;
+    vault = temp_vault(dir);
+    rejects r = {0};
+    if (enroll_str(vault, "id,name,phones\nJ1,Ana Torres,555-201-7788\n", &r) != VIGIL_OK)
+        abort();
+    char err[512];
+    if (vigil_rules_load(vault, NULL, 0, &rules, err, sizeof err) != VIGIL_OK) {
+        fprintf(stderr, "%s\n", err);
+        abort();
+    }
+    if (vigil_scanner_create(vault, &sc) != VIGIL_OK)
+        abort();
+    vigil_scanner_set_rules(sc, rules);
+}
+
+static const vigil_result *scan(const char *text)
+{
+    setup();
+    const vigil_result *r = NULL;
+    CHECK(vigil_scan(sc, text, strlen(text), &r) == VIGIL_OK);
+    return r;
+}
+
+static int is_threat(const char *text)
+{
+    return scan(text)->threat.score >= 0.5;
+}
+
+#define L(x) (1u << VIGIL_LABEL_##x)
+
+static vigil_status parse(const char *text, char *err)
+{
+    setup();
+    vigil_rules *r = NULL;
+    vigil_status st = vigil_rules_parse(vault, text, &r, err, 512);
+    vigil_rules_free(r);
+    return st;
+}
+
+TEST(loader_reports_the_line)
+{
+    char err[512];
+    CHECK(parse("# ok\nlist a: x y\nrule violence 0.5: @a ~2 z\n", err) == VIGIL_OK);
+    CHECK(parse("rule violence 0.5: ~2 z\n", err) == VIGIL_ERR_PARSE);
+    CHECK(strstr(err, "line 1: a gap is ~1 to ~8") != NULL);
+    CHECK(parse("\n\nrule anger 0.5: x\n", err) == VIGIL_ERR_PARSE);
+    CHECK(strstr(err, "line 3: unknown category 'anger'") != NULL);
+    CHECK(parse("rule violence 1.5: x\n", err) == VIGIL_ERR_PARSE);
+    CHECK(strstr(err, "line 1: weight '1.5'") != NULL);
+    CHECK(parse("rule violence 0.5: @nope x\n", err) == VIGIL_ERR_PARSE);
+    CHECK(strstr(err, "unknown list '@nope'") != NULL);
+    CHECK(parse("rule violence 0.5: x ~3\n", err) == VIGIL_ERR_PARSE);
+    CHECK(parse("frobnicate: x\n", err) == VIGIL_ERR_PARSE);
+    CHECK(strstr(err, "unknown keyword") != NULL);
+    CHECK(parse("rule violence 0.5 en: a|b| c\n", err) == VIGIL_ERR_PARSE);
+    CHECK(parse("modifier negation 0.1 en 99: not\n", err) == VIGIL_ERR_PARSE);
+    CHECK(strstr(err, "window '99'") != NULL);
+}
+
+TEST(rules_files_add_or_replace)
+{
+    setup();
+    char path[128], err[512];
+    snprintf(path, sizeof path, "%s/extra.rules", dir);
+    FILE *f = fopen(path, "w");
+    fputs("rule stalking 0.9 en: flamingo ~2 protocol\n", f);
+    fclose(f);
+    const char *paths[] = {path};
+    vigil_rules *r;
+    CHECK(vigil_rules_load(vault, paths, 1, &r, err, sizeof err) == VIGIL_OK);
+    CHECK(vigil_rules_count(r) == vigil_rules_count(rules) + 1);
+    vigil_rules_free(r);
+    f = fopen(path, "w");
+    fputs("# mine only\nreplace\nrule stalking 0.9 en: flamingo ~2 protocol\n", f);
+    fclose(f);
+    CHECK(vigil_rules_load(vault, paths, 1, &r, err, sizeof err) == VIGIL_OK);
+    CHECK_EQ_INT(vigil_rules_count(r), 1);
+    vigil_scanner *s2;
+    const vigil_result *res;
+    CHECK(vigil_scanner_create(vault, &s2) == VIGIL_OK);
+    vigil_scanner_set_rules(s2, r);
+    CHECK(vigil_scan(s2, "the flamingo protocol", 21, &res) == VIGIL_OK);
+    CHECK(res->threat.labels == L(STALKING));
+    CHECK(vigil_scan(s2, "I will kill you", 15, &res) == VIGIL_OK);
+    CHECK(res->threat.score < 0.5);
+    vigil_scanner_destroy(s2);
+    vigil_rules_free(r);
+    f = fopen(path, "w");
+    fputs("rule violence 0.5: ~1 x\n", f);
+    fclose(f);
+    CHECK(vigil_rules_load(vault, paths, 1, &r, err, sizeof err) == VIGIL_ERR_PARSE);
+    CHECK(strstr(err, "extra.rules:line 1:") != NULL);
+}
+
+TEST(threats_in_english_and_spanish)
+{
+    CHECK(is_threat("I am going to shoot that agent tomorrow"));
+    CHECK(is_threat("we'll run him over with the truck"));
+    CHECK(is_threat("Someone should just kill that judge"));
+    CHECK(is_threat("we know where you live"));
+    CHECK(is_threat("Te voy a matar, perro"));
+    CHECK(is_threat("hay que darle piso a ese agente"));
+    CHECK(is_threat("vamos a levantar al juez"));
+    CHECK(scan("I will kill you")->threat.labels & L(VIOLENCE));
+    CHECK(scan("they should all be executed")->threat.labels & L(INCITEMENT));
+}
+
+TEST(disguised_threats_still_match)
+{
+    CHECK(is_threat("I w1ll k1ll y0u"));
+    CHECK(is_threat("I will k i l l you"));
+    CHECK(is_threat("I will \xd0\xbaill you")); /* Cyrillic к */
+}
+
+TEST(context_lowers_the_score)
+{
+    CHECK(!is_threat("I would never hurt any agent"));
+    CHECK(!is_threat("Nadie deberia matar a un juez"));
+    CHECK(!is_threat("Saying that you will kill them will get you banned"));
+    CHECK(!is_threat("He wrote \"I will kill all of them\" and was arrested"));
+    CHECK(!is_threat("You are killing it today"));
+    CHECK(!is_threat("me muero de risa"));
+    CHECK(!is_threat("the boss in this game says I will kill you"));
+    /* a negation spelled out by the rule is part of the threat */
+    CHECK(is_threat("Murdering a judge like you should not be illegal"));
+}
+
+TEST(money_and_bounties)
+{
+    const vigil_result *r = scan("$50,000 reward for his address, dead or alive");
+    CHECK(r->threat.has_bounty);
+    CHECK(r->threat.amount == 50000.0);
+    CHECK_EQ_STR(r->threat.currency, "USD");
+    CHECK_EQ_INT(r->severity, VIGIL_SEV_HIGH);
+    r = scan("pagamos 200 mil pesos por la cabeza del agente");
+    CHECK(r->threat.has_bounty && r->threat.amount == 200000.0);
+    CHECK_EQ_STR(r->threat.currency, "MXN");
+    r = scan("I will pay 50k to whoever kills the judge");
+    CHECK(r->threat.has_bounty && r->threat.amount == 50000.0);
+    r = scan("bounty on the reporter: 10 grand");
+    CHECK(r->threat.has_bounty && r->threat.amount == 10000.0);
+    r = scan("recompensa de USD 1.5 millones por el fiscal");
+    CHECK(r->threat.has_bounty && r->threat.amount == 1500000.0);
+    /* money without harm is not a bounty */
+    r = scan("The house sold for $450,000 last spring");
+    CHECK(!r->threat.has_bounty);
+    CHECK_EQ_INT(r->severity, VIGIL_SEV_INFO);
+}
+
+TEST(severity_combines_threat_and_exposure)
+{
+    CHECK_EQ_INT(scan("I am going to shoot Ana Torres")->severity, VIGIL_SEV_CRITICAL);
+    CHECK_EQ_INT(scan("I am going to shoot her, 555 201 7788")->severity, VIGIL_SEV_CRITICAL);
+    CHECK_EQ_INT(scan("I am going to shoot him")->severity, VIGIL_SEV_MEDIUM);
+    CHECK_EQ_INT(scan("Ana Torres, 555 201 7788")->severity, VIGIL_SEV_HIGH);
+    const vigil_result *r = scan("$5000 for Ana Torres's address");
+    CHECK_EQ_INT(r->severity, VIGIL_SEV_CRITICAL);
+    CHECK(r->score >= 0.9);
+}
+
+TEST(spans_and_explain)
+{
+    const char *text = "ok. I will kill you. bye";
+    const vigil_result *r = scan(text);
+    CHECK(r->threat.nspans >= 1);
+    if (r->threat.nspans) {
+        CHECK_EQ_INT(r->threat.spans[0].start, 4);
+        CHECK_EQ_INT(r->threat.spans[0].end, 15); /* "I will kill": the last word of the pattern */
+    }
+    CHECK(r->threat.nexplain >= 1 && r->threat.explain[0].line > 0);
+    vigil_buf b = {0};
+    vigil_doc d = {.id = "x"};
+    CHECK(vigil_result_json(r, &d, 1, &b) == VIGIL_OK);
+    CHECK(strstr(b.data, "\"threat\":{\"score\":") != NULL);
+    CHECK(strstr(b.data, "\"labels\":[\"violence\"]") != NULL);
+    CHECK(strstr(b.data, "\"explain\":[{\"rule_line\":") != NULL);
+    vigil_buf_free(&b);
+}
+
+TEST(teardown)
+{
+    vigil_scanner_destroy(sc);
+    vigil_rules_free(rules);
+    vigil_vault_close(vault);
+    remove_tree(dir);
+    vault = NULL;
+}
+
+HARNESS_MAIN(T(loader_reports_the_line), T(rules_files_add_or_replace),
+             T(threats_in_english_and_spanish), T(disguised_threats_still_match),
+             T(context_lowers_the_score), T(money_and_bounties),
+             T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
