@@ -248,6 +248,8 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_tokens *t, co
 /* Compiles rules from one text only (no built-in rules); for tests and the fuzzer. */
 vigil_status vigil_rules_parse(const vigil_vault *vault, const char *text, vigil_rules **out,
                                char *err, size_t errlen);
+vigil_status vigil_rules_parse_keys(const vigil_keys *keys, const char *text, vigil_rules **out,
+                                    char *err, size_t errlen);
 size_t vigil_rules_count(const vigil_rules *r);
 
 /* ------------------------------------------------------------------ ingest */

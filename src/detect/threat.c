@@ -527,10 +527,16 @@ vigil_status vigil_rules_load(const vigil_vault *vault, const char *const *paths
 vigil_status vigil_rules_parse(const vigil_vault *vault, const char *text, vigil_rules **out,
                                char *err, size_t errlen)
 {
+    return vigil_rules_parse_keys(vigil_vault_keys(vault), text, out, err, errlen);
+}
+
+vigil_status vigil_rules_parse_keys(const vigil_keys *keys, const char *text, vigil_rules **out,
+                                    char *err, size_t errlen)
+{
     vigil_rules *r = calloc(1, sizeof *r);
     if (!r)
         return VIGIL_ERR_NOMEM;
-    r->keys = vigil_vault_keys(vault);
+    r->keys = keys;
     r->rules = calloc(MAX_RULES, sizeof *r->rules);
     vigil_status st = r->rules ? parse_text(r, "rules", text, err, errlen) : VIGIL_ERR_NOMEM;
     if (st == VIGIL_OK)
