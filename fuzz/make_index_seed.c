@@ -26,6 +26,19 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/empty.idx", argv[1]);
     if (vigil_index_write(path, &keys, NULL, 0, NULL, 0, err, sizeof err) != VIGIL_OK)
         return 1;
+    /* a small model for the model loader's corpus (written to DIR/../model) */
+    vigil_trainset *ts = vigil_trainset_create(10);
+    if (!ts || vigil_trainset_add(ts, "i will kill you", 15, 1) != VIGIL_OK ||
+        vigil_trainset_add(ts, "i will call you", 15, 0) != VIGIL_OK)
+        return 1;
+    vigil_model *m;
+    if (vigil_model_train(ts, 3, 0, &m) != VIGIL_OK)
+        return 1;
+    snprintf(path, sizeof path, "%s/../model/small.model", argv[1]);
+    if (vigil_model_save(m, path, err, sizeof err) != VIGIL_OK)
+        return 1;
+    vigil_model_free(m);
+    vigil_trainset_free(ts);
     snprintf(path, sizeof path, "%s/three.idx", argv[1]);
     if (vigil_index_write(path, &keys, people, 3, e, 6, err, sizeof err) != VIGIL_OK)
         return 1;

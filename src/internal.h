@@ -242,9 +242,13 @@ typedef struct vigil_threat_state {
     size_t nexplain;
 } vigil_threat_state;
 
-/* Runs the rules over a document's hashed tokens (rules may be NULL: no threat). */
-vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_tokens *t, const char *text,
-                                 size_t len, vigil_threat_state *ts);
+/* Runs the rules and the model over a document's hashed tokens (either may be NULL). */
+vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *m, const vigil_tokens *t,
+                                 const char *text, size_t len, vigil_threat_state *ts);
+/* The model's probability of a threat for a token stream (0 without a model). */
+double vigil_model_predict(const vigil_model *m, const vigil_tokens *t);
+vigil_status vigil_model_from_memory(const void *data, size_t size, vigil_model **out, char *err,
+                                     size_t errlen);
 /* Compiles rules from one text only (no built-in rules); for tests and the fuzzer. */
 vigil_status vigil_rules_parse(const vigil_vault *vault, const char *text, vigil_rules **out,
                                char *err, size_t errlen);

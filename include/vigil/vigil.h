@@ -225,6 +225,50 @@ VIGIL_NODISCARD vigil_status vigil_scan(vigil_scanner *scanner, const char *text
                                         const vigil_result **out);
 
 /* ---------------------------------------------------------------------------------------------
+ * Threat model: logistic regression on hashed word and character n-grams
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct vigil_model vigil_model;
+VIGIL_NODISCARD vigil_status vigil_model_load(const char *path, vigil_model **out, char *err,
+                                              size_t errlen);
+VIGIL_NODISCARD vigil_status vigil_model_save(const vigil_model *model, const char *path,
+                                              char *err, size_t errlen);
+void vigil_model_free(vigil_model *model);
+/* The model built into vigil (data/models/threat.model, see docs/evaluation.md);
+ * VIGIL_ERR_NOTFOUND when vigil was built without one. */
+VIGIL_NODISCARD vigil_status vigil_model_builtin(vigil_model **out);
+/* Threat model for this scanner's next scans (NULL turns it off). Borrowed. */
+void vigil_scanner_set_model(vigil_scanner *scanner, const vigil_model *model);
+
+/* Labeled examples for training, held as hashed features (2^bits buckets, 16..24). */
+typedef struct vigil_trainset vigil_trainset;
+vigil_trainset *vigil_trainset_create(uint32_t bits);
+void vigil_trainset_free(vigil_trainset *set);
+VIGIL_NODISCARD vigil_status vigil_trainset_add(vigil_trainset *set, const char *text, size_t len,
+                                                int positive);
+/* Examples held; *positives (if non-NULL) gets how many are positive. */
+size_t vigil_trainset_size(const vigil_trainset *set, size_t *positives);
+/* Trains a model (l2: regularization per update); deterministic for the same examples in the
+ * same order. VIGIL_ERR_ARG when the set does not have both classes. */
+VIGIL_NODISCARD vigil_status vigil_model_train(const vigil_trainset *set, unsigned epochs,
+                                               double l2, vigil_model **out);
+/* ROC-AUC of scores against 0/1 labels (0 when a class is missing). */
+double vigil_roc_auc(const double *score, const unsigned char *label, size_t n);
+
+/* A labeled table: CSV with a header row (',' or ';', found from the header) or JSON Lines.
+ * Rows are read one at a time; vigil_table_field returns a field of the current row by column
+ * name (NULL when absent), valid until the next row. */
+typedef struct vigil_table vigil_table;
+VIGIL_NODISCARD vigil_status vigil_table_open(const char *path, vigil_table **out, char *err,
+                                              size_t errlen);
+/* VIGIL_OK, VIGIL_ERR_NOTFOUND at the end, or VIGIL_ERR_PARSE for a row that could not be read
+ * (vigil_table_errmsg says where; reading may go on). */
+VIGIL_NODISCARD vigil_status vigil_table_next(vigil_table *table);
+const char *vigil_table_field(const vigil_table *table, const char *column, size_t *len);
+const char *vigil_table_errmsg(const vigil_table *table);
+void vigil_table_close(vigil_table *table);
+
+/* ---------------------------------------------------------------------------------------------
  * Documents and output
  * ------------------------------------------------------------------------------------------- */
 

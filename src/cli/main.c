@@ -48,6 +48,9 @@ static void usage(FILE *f)
           "  list   [--vault DIR] [--json]     enrolled ids and hashed identifier counts\n"
           "  scan   [--vault DIR] [OPTIONS] [PATH...]\n"
           "                                    scan files, directories or standard input\n"
+          "  train  --out MODEL --data FILE ... train the threat model on labeled CSV/JSON Lines\n"
+          "  eval   [--model MODEL] --data FILE ...\n"
+          "                                    precision, recall, F1 and ROC-AUC of threat scores\n"
           "  version                           print the version\n"
           "\n"
           "The vault defaults to $VIGIL_VAULT, else ./vigil-vault. 'vigil scan --help' lists the\n"
@@ -108,6 +111,22 @@ static int cmd_init(int argc, char **argv)
                         "again\n", dir);
     else
         fprintf(stderr, "vigil: created vault %s\n", dir);
+    return 0;
+}
+
+int cli_load_model(const char *path, vigil_model **out)
+{
+    char err[512];
+    vigil_status st = path ? vigil_model_load(path, out, err, sizeof err)
+                           : vigil_model_builtin(out);
+    if (!path && st == VIGIL_ERR_NOTFOUND) {
+        *out = NULL; /* built without a model: rules only */
+        return 0;
+    }
+    if (st != VIGIL_OK) {
+        cli_error("%s", path ? err : "the built-in threat model could not be loaded");
+        return -1;
+    }
     return 0;
 }
 
@@ -250,6 +269,10 @@ int main(int argc, char **argv)
         return cmd_list(argc, argv);
     if (strcmp(cmd, "scan") == 0)
         return cmd_scan(argc, argv);
+    if (strcmp(cmd, "train") == 0)
+        return cmd_train(argc, argv);
+    if (strcmp(cmd, "eval") == 0)
+        return cmd_eval(argc, argv);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("vigil %s\n", VIGIL_VERSION);
         return 0;

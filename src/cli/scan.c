@@ -41,6 +41,8 @@ typedef struct scan_opts {
     int threads;
     size_t max_doc;
     bool explain;
+    bool no_model;
+    const char *model;
     const char *rules[16];
     size_t nrules;
 } scan_opts;
@@ -49,6 +51,7 @@ typedef struct scan_state {
     const scan_opts *o;
     vigil_vault *vault;
     vigil_rules *rules;
+    vigil_model *model;
     job *jobs;
     size_t njobs;
     atomic_size_t next;
@@ -71,6 +74,8 @@ static void scan_usage(FILE *f)
           "  --rules FILE          threat rules added to the built-in ones (a file starting\n"
           "                        with 'replace' replaces them); may be repeated\n"
           "  --explain             the rules behind each threat score\n"
+          "  --model FILE          threat model (default: the built-in one)\n"
+          "  --no-model            threat rules only\n"
           "\n"
           "Exit status: 0 something reported, 1 nothing reported, 2 an error occurred.\n",
           f);
@@ -81,8 +86,10 @@ static void *worker(void *arg)
     scan_state *s = arg;
     vigil_scanner *sc = NULL;
     vigil_status st = vigil_scanner_create(s->vault, &sc);
-    if (st == VIGIL_OK)
+    if (st == VIGIL_OK) {
         vigil_scanner_set_rules(sc, s->rules);
+        vigil_scanner_set_model(sc, s->model);
+    }
     for (;;) {
         size_t i = atomic_fetch_add(&s->next, 1);
         if (i >= s->njobs)
@@ -278,6 +285,8 @@ int cmd_scan(int argc, char **argv)
         {"max-doc", required_argument, NULL, 'M'},
         {"rules", required_argument, NULL, 'R'},
         {"explain", no_argument, NULL, 'E'},
+        {"model", required_argument, NULL, 'O'},
+        {"no-model", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -333,6 +342,8 @@ int cmd_scan(int argc, char **argv)
             o.rules[o.nrules++] = optarg;
             break;
         case 'E': o.explain = true; break;
+        case 'O': o.model = optarg; break;
+        case 'N': o.no_model = true; break;
         case 'h': scan_usage(stdout); return 0;
         default: scan_usage(stderr); return 2;
         }
@@ -346,6 +357,11 @@ int cmd_scan(int argc, char **argv)
     char err[512];
     if (vigil_rules_load(v, o.rules, o.nrules, &s.rules, err, sizeof err) != VIGIL_OK) {
         cli_error("%s", err);
+        vigil_vault_close(v);
+        return 2;
+    }
+    if (!o.no_model && cli_load_model(o.model, &s.model) != 0) {
+        vigil_rules_free(s.rules);
         vigil_vault_close(v);
         return 2;
     }
@@ -376,6 +392,7 @@ int cmd_scan(int argc, char **argv)
         vigil_buf_free(&s.jobs[i].out);
     free(s.jobs);
     vigil_rules_free(s.rules);
+    vigil_model_free(s.model);
     vigil_vault_close(v);
     if (s.failed)
         cli_error("%zu document%s or file%s could not be scanned; %zu scanned, %zu reported",

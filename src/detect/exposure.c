@@ -31,6 +31,7 @@ struct vigil_scanner {
     vigil_tokens tok;
     vigil_hash_cache *cache;
     const vigil_rules *rules;
+    const vigil_model *model;
     vigil_threat_state threat;
     hit *hits;
     size_t nhits, hcap;
@@ -71,6 +72,11 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
 void vigil_scanner_set_rules(vigil_scanner *s, const vigil_rules *rules)
 {
     s->rules = rules;
+}
+
+void vigil_scanner_set_model(vigil_scanner *s, const vigil_model *model)
+{
+    s->model = model;
 }
 
 void vigil_scanner_destroy(vigil_scanner *s)
@@ -487,7 +493,7 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     match_phones(s);
     st = verdict(s);
     if (st == VIGIL_OK)
-        st = vigil_threat_detect(s->rules, &s->tok, s->text, len, &s->threat);
+        st = vigil_threat_detect(s->rules, s->model, &s->tok, s->text, len, &s->threat);
     if (st != VIGIL_OK)
         return st;
     combine(s);

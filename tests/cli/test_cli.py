@@ -329,6 +329,46 @@ def test_directory_walk_is_sorted_and_skips_links():
         eq(ids, [os.path.join(d, "a.txt"), os.path.join(d, "b", "c", "z.txt")])
 
 
+def test_train_and_eval():
+    pos = ["i will kill you tonight", "we are going to shoot him", "someone should stab that judge",
+           "te voy a matar", "we will burn your house down", "you will die soon"]
+    neg = ["the weather is nice today", "we are going to the beach", "someone should fix the road",
+           "vamos a la playa", "the council approved the budget", "you will love the bakery"]
+    with Tmp() as t:
+        rows = "".join("%s;0.9\n" % p for p in pos) + "".join("%s;0.1\n" % n for n in neg) + \
+               "broken line\n"
+        csvp = t.path("train.csv", "comment;violence\n" + rows * 3)
+        jl = t.path("more.jsonl", "".join(json.dumps({"text": x, "label": "threat", "split": "a"}) + "\n"
+                                          for x in pos) +
+                    "".join(json.dumps({"text": x, "label": "none", "split": "b"}) + "\n" for x in neg))
+        model = os.path.join(t.dir, "m.model")
+        rc, _, err = run("train", "--out", model, "--data", csvp, "--text-column", "comment",
+                         "--label-column", "violence", "--threshold", "0.5",
+                         "--data", jl, "--label-column", "label", "--positive", "threat")
+        eq(rc, 1, err)  # the broken rows were reported and skipped
+        assert "train.csv:14: 1 fields, the header has 2; row skipped" in err, err
+        assert "trained on 48 examples (24 positive)" in err, err
+        rc, out, err = run("eval", "--model", model, "--no-rules", "--data", jl,
+                           "--label-column", "label", "--positive", "threat")
+        eq(rc, 0, err)
+        last = out.splitlines()[-1].split()
+        eq(last[-6:-4], ["12", "6"])
+        assert float(last[-1]) >= 0.9, out
+        rc, out, err = run("eval", "--model", model, "--data", jl, "--label-column", "label",
+                           "--positive", "threat", "--where", "split=b")
+        eq(out.splitlines()[-1].split()[-6:-4], ["6", "0"])
+        rc, out, _ = run("scan", "--vault", t.vault, "--model", model, "--all",
+                         stdin=b"we are going to shoot him")
+        assert json.loads(out)["threat"]["score"] >= 0.5, out
+        rc, _, err = run("scan", "--vault", t.vault, "--model", csvp, stdin=b"x")
+        eq(rc, 2)
+        assert "not a vigil model" in err, err
+        rc, _, err = run("train", "--out", model, "--data", jl, "--label-column", "label",
+                         "--positive", "nothing")
+        eq(rc, 2)
+        assert "both classes are needed" in err, err
+
+
 def main(argv):
     global VIGIL
     VIGIL = os.path.abspath(argv[1])

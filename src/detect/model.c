@@ -1,0 +1,380 @@
+/*
+ * The linear threat model: logistic regression over hashed features of the canonical token
+ * stream, trained here in C.
+ *
+ * Features: words, word pairs, and character 3- and 4-grams of words (with word boundaries), so
+ * spelling variants and inflections share weight ("killed", "killing", "kill"). They are hashed
+ * without a key into 2^bits buckets: a model file does not depend on any vault and can ship with
+ * vigil. Feature values are 1/sqrt(n) for the n distinct features of a document (L2-normalized
+ * binary), which keeps long documents from dominating.
+ *
+ * Training is plain Adagrad on the logistic loss with L2 regularization, positive examples
+ * weighted by the class ratio (threats are a few percent of real posts), in a fixed shuffled
+ * order: the same data gives the same model, byte for byte.
+ *
+ * File: "VIGILMD1", u32 version, u32 bits, f32 bias, f32 weights[2^bits], u32 crc32 of all
+ * that precedes it (zlib). A file of the wrong size or checksum is refused.
+ */
+#include "../internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define MAGIC "VIGILMD1"
+#define VERSION 1
+#define MAX_FEATURES 8192
+
+struct vigil_model {
+    uint32_t bits;
+    float bias;
+    float *w;
+};
+
+static uint64_t fnv(uint64_t h, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Distinct feature buckets of a token stream into f (capacity MAX_FEATURES); returns count. */
+static size_t features(const vigil_tokens *t, uint32_t bits, uint32_t *f)
+{
+    size_t n = 0;
+    uint32_t mask = (1u << bits) - 1;
+    const uint64_t seed = 1469598103934665603ull;
+    for (size_t i = 0; i < t->n && n + 16 < MAX_FEATURES; i++) {
+        const char *w = vigil_token_str(t, i);
+        size_t l = t->v[i].len;
+        uint64_t hw = fnv(seed ^ 'w', w, l);
+        f[n++] = (uint32_t)(vigil_ngram_final(hw, 1) & mask);
+        if (i + 1 < t->n) {
+            uint64_t hb = fnv(fnv(seed ^ 'b', w, l), " ", 1);
+            hb = fnv(hb, vigil_token_str(t, i + 1), t->v[i + 1].len);
+            f[n++] = (uint32_t)(vigil_ngram_final(hb, 2) & mask);
+        }
+        /* character 3- and 4-grams of "<word>" */
+        char b[VIGIL_TOKEN_MAX + 3];
+        if (l > 20 || (t->v[i].flags & VIGIL_TOK_DIGITS))
+            continue;
+        b[0] = '<';
+        memcpy(b + 1, w, l);
+        b[l + 1] = '>';
+        size_t bl = l + 2;
+        for (size_t g = 3; g <= 4; g++)
+            for (size_t k = 0; k + g <= bl && n < MAX_FEATURES; k++)
+                f[n++] = (uint32_t)(vigil_ngram_final(fnv(seed ^ (uint64_t)g, b + k, g), 3) & mask);
+    }
+    if (n > 1) {
+        qsort(f, n, sizeof *f, cmp_u32);
+        size_t u = 1;
+        for (size_t i = 1; i < n; i++)
+            if (f[i] != f[u - 1])
+                f[u++] = f[i];
+        n = u;
+    }
+    return n;
+}
+
+static double sigmoid(double z)
+{
+    return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
+}
+
+double vigil_model_predict(const vigil_model *m, const vigil_tokens *t)
+{
+    if (!m)
+        return 0;
+    uint32_t f[MAX_FEATURES];
+    size_t n = features(t, m->bits, f);
+    if (!n)
+        return sigmoid(m->bias);
+    double v = 1.0 / sqrt((double)n), z = m->bias;
+    for (size_t i = 0; i < n; i++)
+        z += m->w[f[i]] * v;
+    return sigmoid(z);
+}
+
+void vigil_model_free(vigil_model *m)
+{
+    if (!m)
+        return;
+    free(m->w);
+    free(m);
+}
+
+vigil_status vigil_model_from_memory(const void *data, size_t size, vigil_model **out, char *err,
+                                     size_t errlen)
+{
+    const unsigned char *p = data;
+    if (size < 24 || memcmp(p, MAGIC, 8) != 0) {
+        vigil_errf(err, errlen, "not a vigil model (bad magic at byte 0)");
+        return VIGIL_ERR_CORRUPT;
+    }
+    uint32_t version, bits;
+    memcpy(&version, p + 8, 4);
+    memcpy(&bits, p + 12, 4);
+    if (version != VERSION) {
+        vigil_errf(err, errlen, "model version %u is not supported (this vigil reads %d)",
+                   version, VERSION);
+        return VIGIL_ERR_VERSION;
+    }
+    if (bits < 8 || bits > 24 || size != 20 + ((size_t)4 << bits) + 4) {
+        vigil_errf(err, errlen, "model is truncated or malformed (%zu bytes for 2^%u weights)",
+                   size, bits);
+        return VIGIL_ERR_CORRUPT;
+    }
+    uint32_t crc;
+    memcpy(&crc, p + size - 4, 4);
+    if ((uint32_t)crc32(0, p, (uInt)(size - 4)) != crc) {
+        vigil_errf(err, errlen, "model checksum mismatch: the file is corrupt");
+        return VIGIL_ERR_CORRUPT;
+    }
+    vigil_model *m = calloc(1, sizeof *m);
+    if (!m || !(m->w = malloc((size_t)4 << bits))) {
+        free(m);
+        return VIGIL_ERR_NOMEM;
+    }
+    m->bits = bits;
+    memcpy(&m->bias, p + 16, 4);
+    memcpy(m->w, p + 20, (size_t)4 << bits);
+    for (size_t i = 0; i < ((size_t)1 << bits); i++)
+        if (!isfinite(m->w[i]))
+            m->w[i] = 0;
+    if (!isfinite(m->bias))
+        m->bias = 0;
+    *out = m;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_model_load(const char *path, vigil_model **out, char *err, size_t errlen)
+{
+    char *data;
+    size_t len;
+    char sub[512];
+    vigil_status st = vigil_read_file(path, (size_t)80 << 20, &data, &len, err, errlen);
+    if (st != VIGIL_OK)
+        return st;
+    st = vigil_model_from_memory(data, len, out, sub, sizeof sub);
+    if (st != VIGIL_OK)
+        vigil_errf(err, errlen, "%s: %s", path, sub);
+    free(data);
+    return st;
+}
+
+vigil_status vigil_model_save(const vigil_model *m, const char *path, char *err, size_t errlen)
+{
+    size_t size = 20 + ((size_t)4 << m->bits) + 4;
+    unsigned char *p = malloc(size);
+    if (!p)
+        return VIGIL_ERR_NOMEM;
+    uint32_t version = VERSION;
+    memcpy(p, MAGIC, 8);
+    memcpy(p + 8, &version, 4);
+    memcpy(p + 12, &m->bits, 4);
+    memcpy(p + 16, &m->bias, 4);
+    memcpy(p + 20, m->w, (size_t)4 << m->bits);
+    uint32_t crc = (uint32_t)crc32(0, p, (uInt)(size - 4));
+    memcpy(p + size - 4, &crc, 4);
+    FILE *f = fopen(path, "wb");
+    vigil_status st = VIGIL_OK;
+    if (!f || fwrite(p, 1, size, f) != size)
+        st = VIGIL_ERR_IO;
+    if (f && fclose(f) != 0)
+        st = VIGIL_ERR_IO;
+    if (st != VIGIL_OK)
+        vigil_errf(err, errlen, "%s: cannot write model", path);
+    free(p);
+    return st;
+}
+
+/* ------------------------------------------------------------------ training */
+
+struct vigil_trainset {
+    uint32_t bits;
+    uint32_t *feat; /* all documents' features, back to back */
+    size_t nfeat, cap;
+    size_t *start;  /* document i: feat[start[i] .. start[i+1]) */
+    unsigned char *label;
+    size_t n, ncap;
+    vigil_tokens tok;
+};
+
+vigil_trainset *vigil_trainset_create(uint32_t bits)
+{
+    vigil_trainset *s = calloc(1, sizeof *s);
+    if (s)
+        s->bits = bits;
+    return s;
+}
+
+void vigil_trainset_free(vigil_trainset *s)
+{
+    if (!s)
+        return;
+    free(s->feat);
+    free(s->start);
+    free(s->label);
+    vigil_tokens_free(&s->tok);
+    free(s);
+}
+
+size_t vigil_trainset_size(const vigil_trainset *s, size_t *positives)
+{
+    size_t p = 0;
+    for (size_t i = 0; i < s->n; i++)
+        p += s->label[i];
+    if (positives)
+        *positives = p;
+    return s->n;
+}
+
+vigil_status vigil_trainset_add(vigil_trainset *s, const char *text, size_t len, int positive)
+{
+    vigil_status st = vigil_tokenize(&s->tok, text, len);
+    if (st != VIGIL_OK)
+        return st;
+    uint32_t f[MAX_FEATURES];
+    size_t n = features(&s->tok, s->bits, f);
+    if (s->nfeat + n > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 1 << 20;
+        while (cap < s->nfeat + n)
+            cap *= 2;
+        uint32_t *p = realloc(s->feat, cap * sizeof *p);
+        if (!p)
+            return VIGIL_ERR_NOMEM;
+        s->feat = p;
+        s->cap = cap;
+    }
+    if (s->n + 2 > s->ncap) {
+        size_t cap = s->ncap ? s->ncap * 2 : 4096;
+        size_t *a = realloc(s->start, cap * sizeof *a);
+        if (a)
+            s->start = a;
+        unsigned char *b = realloc(s->label, cap);
+        if (b)
+            s->label = b;
+        if (!a || !b)
+            return VIGIL_ERR_NOMEM;
+        s->ncap = cap;
+    }
+    if (s->n == 0)
+        s->start[0] = 0;
+    memcpy(s->feat + s->nfeat, f, n * sizeof *f);
+    s->nfeat += n;
+    s->label[s->n] = positive != 0;
+    s->start[++s->n] = s->nfeat;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_model_train(const vigil_trainset *s, unsigned epochs, double l2,
+                               vigil_model **out)
+{
+    size_t npos = 0;
+    for (size_t i = 0; i < s->n; i++)
+        npos += s->label[i];
+    if (s->n == 0 || npos == 0 || npos == s->n)
+        return VIGIL_ERR_ARG;
+    size_t nw = (size_t)1 << s->bits;
+    vigil_model *m = calloc(1, sizeof *m);
+    float *g2 = calloc(nw, sizeof *g2);
+    size_t *order = malloc(s->n * sizeof *order);
+    if (!m || !g2 || !order || !(m->w = calloc(nw, sizeof *m->w))) {
+        vigil_model_free(m);
+        free(g2);
+        free(order);
+        return VIGIL_ERR_NOMEM;
+    }
+    m->bits = s->bits;
+    double pos_weight = (double)(s->n - npos) / (double)npos;
+    if (pos_weight > 20)
+        pos_weight = 20;
+    const double lr = 0.5;
+    double bias_g2 = 1e-8, bias = 0;
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < s->n; i++)
+        order[i] = i;
+    for (unsigned e = 0; e < epochs; e++) {
+        for (size_t i = s->n; i > 1; i--) { /* Fisher-Yates with a fixed xorshift */
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            size_t j = (size_t)(rng % i);
+            size_t tmp = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = tmp;
+        }
+        for (size_t k = 0; k < s->n; k++) {
+            size_t d = order[k];
+            const uint32_t *f = s->feat + s->start[d];
+            size_t n = s->start[d + 1] - s->start[d];
+            double v = n ? 1.0 / sqrt((double)n) : 0, z = bias;
+            for (size_t i = 0; i < n; i++)
+                z += m->w[f[i]] * v;
+            double y = s->label[d], p = sigmoid(z);
+            double g = (p - y) * (y ? pos_weight : 1.0);
+            for (size_t i = 0; i < n; i++) {
+                double gi = g * v + l2 * m->w[f[i]];
+                g2[f[i]] += (float)(gi * gi);
+                m->w[f[i]] -= (float)(lr * gi / sqrt(g2[f[i]] + 1e-8));
+            }
+            bias_g2 += g * g;
+            bias -= lr * g / sqrt(bias_g2);
+        }
+    }
+    m->bias = (float)bias;
+    free(g2);
+    free(order);
+    *out = m;
+    return VIGIL_OK;
+}
+
+typedef struct scored {
+    double s;
+    size_t i;
+} scored;
+
+static int cmp_scored(const void *a, const void *b)
+{
+    double x = ((const scored *)a)->s, y = ((const scored *)b)->s;
+    return x < y ? -1 : x > y;
+}
+
+/* Rank-based ROC-AUC (Mann-Whitney U; tied scores share their average rank). */
+double vigil_roc_auc(const double *score, const unsigned char *label, size_t n)
+{
+    scored *p = n ? malloc(n * sizeof *p) : NULL;
+    if (!p)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (scored){score[i], i};
+    qsort(p, n, sizeof *p, cmp_scored);
+    double rank_sum = 0;
+    size_t npos = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && p[j].s == p[i].s)
+            j++;
+        double avg = (double)(i + j + 1) / 2.0; /* ranks are 1-based */
+        for (size_t k = i; k < j; k++)
+            if (label[p[k].i]) {
+                rank_sum += avg;
+                npos++;
+            }
+        i = j;
+    }
+    free(p);
+    size_t nneg = n - npos;
+    if (!npos || !nneg)
+        return 0;
+    return (rank_sum - (double)npos * (npos + 1) / 2.0) / ((double)npos * nneg);
+}
