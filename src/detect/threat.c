@@ -89,6 +89,7 @@ struct vigil_rules {
     uint32_t *prefix_rules; /* rules whose first element has a prefix */
     size_t nprefix_rules;
     uint32_t prefix3[64];   /* 2048-bit filter on the first 3 bytes of every prefix */
+    uint64_t startbits[1024]; /* 65536-bit filter on start_key: most tokens start no rule */
 };
 
 /* ------------------------------------------------------------------ loading */
@@ -475,6 +476,8 @@ static vigil_status build_index(vigil_rules *r)
         if (s->nprefix)
             r->prefix_rules[r->nprefix_rules++] = (uint32_t)i;
     }
+    for (size_t i = 0; i < r->nstart; i++)
+        r->startbits[(r->start_key[i] >> 6) & 1023] |= 1ull << (r->start_key[i] & 63);
     /* sort (key, rule) pairs by key for binary search */
     for (size_t i = 1; i < r->nstart; i++) {
         uint64_t k = r->start_key[i];
@@ -586,6 +589,8 @@ static bool in_set(const vigil_rules *r, const wordset *s, const vigil_tokens *t
         if (!(r->prefix3[q >> 5] & (1u << (q & 31))))
             return false;
         for (size_t k = 0; k < s->nprefix; k++) {
+            if (s->prefix[k][0] != w[0])
+                continue; /* cheap reject before the length */
             size_t pl = strlen(s->prefix[k]);
             if (pl <= n && memcmp(s->prefix[k], w, pl) == 0)
                 return true;
@@ -660,6 +665,8 @@ static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, tmatch *
     for (size_t i = 0; i < t->n && nm < cap; i++) {
         uint64_t h = t->v[i].hash;
         size_t lo = 0, hi = r->nstart;
+        if (!(r->startbits[(h >> 6) & 1023] & (1ull << (h & 63))))
+            lo = hi = r->nstart; /* starts no rule by a word */
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
             if (r->start_key[mid] < h)
@@ -667,19 +674,19 @@ static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, tmatch *
             else
                 hi = mid;
         }
-        for (size_t k = lo; k < r->nstart && r->start_key[k] == h; k++)
-            try_rule(r, r->start_rule[k], i, t, m, &nm, cap);
+        size_t hi2 = lo;
+        for (; hi2 < r->nstart && r->start_key[hi2] == h; hi2++)
+            try_rule(r, r->start_rule[hi2], i, t, m, &nm, cap);
         if (r->nprefix_rules) {
             uint32_t q = p3(vigil_token_str(t, i), t->v[i].len);
             if (r->prefix3[q >> 5] & (1u << (q & 31)))
                 for (size_t k = 0; k < r->nprefix_rules; k++) {
                     uint32_t ri = r->prefix_rules[k];
                     /* a rule already tried through its word start is not tried twice */
-                    const wordset *s = &r->sets[r->rules[ri].e[0].set];
-                    bool by_word = false;
-                    for (size_t w = 0; w < s->nhash; w++)
-                        by_word |= s->hash[w] == h;
-                    if (!by_word)
+                    bool tried = false;
+                    for (size_t w = lo; w < hi2; w++)
+                        tried |= r->start_rule[w] == ri;
+                    if (!tried)
                         try_rule(r, ri, i, t, m, &nm, cap);
                 }
         }
