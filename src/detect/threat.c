@@ -495,18 +495,39 @@ static vigil_status build_index(vigil_rules *r)
     return VIGIL_OK;
 }
 
-vigil_status vigil_rules_load(const vigil_vault *vault, const char *const *paths, size_t npaths,
-                              vigil_rules **out, char *err, size_t errlen)
+static vigil_rules *rules_new(const vigil_keys *keys)
 {
     vigil_rules *r = calloc(1, sizeof *r);
     if (!r)
-        return VIGIL_ERR_NOMEM;
-    r->keys = vigil_vault_keys(vault);
+        return NULL;
+    r->keys = keys;
     r->rules = calloc(MAX_RULES, sizeof *r->rules);
     if (!r->rules) {
-        vigil_rules_free(r);
-        return VIGIL_ERR_NOMEM;
+        free(r);
+        return NULL;
     }
+    return r;
+}
+
+/* Indexes parsed rules and hands them out, or frees them when parsing failed. */
+static vigil_status rules_finish(vigil_rules *r, vigil_status st, vigil_rules **out)
+{
+    if (st == VIGIL_OK)
+        st = build_index(r);
+    if (st != VIGIL_OK) {
+        vigil_rules_free(r);
+        return st;
+    }
+    *out = r;
+    return VIGIL_OK;
+}
+
+vigil_status vigil_rules_load(const vigil_vault *vault, const char *const *paths, size_t npaths,
+                              vigil_rules **out, char *err, size_t errlen)
+{
+    vigil_rules *r = rules_new(vigil_vault_keys(vault));
+    if (!r)
+        return VIGIL_ERR_NOMEM;
     bool replace = false;
     char **texts = calloc(npaths + 1, sizeof *texts);
     vigil_status st = texts ? VIGIL_OK : VIGIL_ERR_NOMEM;
@@ -527,14 +548,7 @@ vigil_status vigil_rules_load(const vigil_vault *vault, const char *const *paths
     for (size_t i = 0; texts && i < npaths; i++)
         free(texts[i]);
     free(texts);
-    if (st == VIGIL_OK)
-        st = build_index(r);
-    if (st != VIGIL_OK) {
-        vigil_rules_free(r);
-        return st;
-    }
-    *out = r;
-    return VIGIL_OK;
+    return rules_finish(r, st, out);
 }
 
 vigil_status vigil_rules_parse(const vigil_vault *vault, const char *text, vigil_rules **out,
@@ -546,20 +560,10 @@ vigil_status vigil_rules_parse(const vigil_vault *vault, const char *text, vigil
 vigil_status vigil_rules_parse_keys(const vigil_keys *keys, const char *text, vigil_rules **out,
                                     char *err, size_t errlen)
 {
-    vigil_rules *r = calloc(1, sizeof *r);
+    vigil_rules *r = rules_new(keys);
     if (!r)
         return VIGIL_ERR_NOMEM;
-    r->keys = keys;
-    r->rules = calloc(MAX_RULES, sizeof *r->rules);
-    vigil_status st = r->rules ? parse_text(r, "rules", text, err, errlen) : VIGIL_ERR_NOMEM;
-    if (st == VIGIL_OK)
-        st = build_index(r);
-    if (st != VIGIL_OK) {
-        vigil_rules_free(r);
-        return st;
-    }
-    *out = r;
-    return VIGIL_OK;
+    return rules_finish(r, parse_text(r, "rules", text, err, errlen), out);
 }
 
 size_t vigil_rules_count(const vigil_rules *r)
