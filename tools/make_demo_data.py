@@ -69,6 +69,21 @@ def main():
     for i, t in enumerate(BENIGN_ES):
         with open(os.path.join(corpus, "es-noticia-%02d.txt" % (i + 1)), "w", encoding="utf-8") as f:
             f.write(t + "\n")
+    # threats: one with an address (critical), a bounty in Spanish naming a protected person
+    # (critical), and news that reports a threat (not a threat itself)
+    us = next(p for p in people if not p.spanish and p.id != people[0].id)
+    mx = next(p for p in people if p.spanish)
+    threats = {
+        "en-threat-01.txt": "Someone should put a bullet in that agent's head. He lives at %s, "
+                            "go pay him a visit." % us.address.split(",")[0],
+        "es-amenaza-02.txt": "Pagamos 200 mil pesos a quien diga dónde vive %s. Hay que darle "
+                             "piso." % mx.name,
+        "en-news-13.txt": "Police said the man who threatened to kill a county judge was "
+                          "arrested on Tuesday and charged with making threats.",
+    }
+    for name, text in threats.items():
+        with open(os.path.join(corpus, name), "w", encoding="utf-8") as f:
+            f.write(text + "\n")
     # a JSON Lines feed: a repost of one exposure among benign posts, with source metadata
     with open(os.path.join(corpus, "feed.jsonl"), "w", encoding="utf-8") as f:
         rows = [{"id": "feed-1", "text": rng.choice(BENIGN_EN), "source": "forum",
