@@ -19,6 +19,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -865,6 +866,140 @@ static size_t find_money(const char *text, size_t len, money *out, size_t cap)
     return n;
 }
 
+/* Amounts written in words, on the canonical token stream: "fifty thousand dollars", "ten
+ * grand", "half a million", "cincuenta mil pesos", "medio millón", "doscientos mil". The words
+ * are canonicalized once by the tokenizer (digit words already are digits: "cinco" is "5"). */
+typedef struct numword {
+    const char *w;
+    double v;
+    int kind; /* 0 value, 1 hundred, 2 thousand, 3 million, 4 half, 5 connector */
+} numword;
+
+static const numword numwords[] = {
+    {"ten", 10, 0}, {"eleven", 11, 0}, {"twelve", 12, 0}, {"thirteen", 13, 0},
+    {"fourteen", 14, 0}, {"fifteen", 15, 0}, {"sixteen", 16, 0}, {"seventeen", 17, 0},
+    {"eighteen", 18, 0}, {"nineteen", 19, 0}, {"twenty", 20, 0}, {"thirty", 30, 0},
+    {"forty", 40, 0}, {"fifty", 50, 0}, {"sixty", 60, 0}, {"seventy", 70, 0}, {"eighty", 80, 0},
+    {"ninety", 90, 0}, {"hundred", 100, 1}, {"thousand", 1e3, 2}, {"grand", 1e3, 2},
+    {"million", 1e6, 3}, {"millions", 1e6, 3}, {"half", 0.5, 4}, {"a", 1, 5}, {"and", 0, 5},
+    {"un", 1, 0}, {"una", 1, 0}, {"diez", 10, 0}, {"once", 11, 0}, {"doce", 12, 0},
+    {"trece", 13, 0}, {"catorce", 14, 0}, {"quince", 15, 0}, {"dieciseis", 16, 0},
+    {"diecisiete", 17, 0}, {"dieciocho", 18, 0}, {"diecinueve", 19, 0}, {"veinte", 20, 0},
+    {"treinta", 30, 0}, {"cuarenta", 40, 0}, {"cincuenta", 50, 0}, {"sesenta", 60, 0},
+    {"setenta", 70, 0}, {"ochenta", 80, 0}, {"noventa", 90, 0}, {"cien", 100, 0},
+    {"ciento", 100, 0}, {"doscientos", 200, 0}, {"trescientos", 300, 0},
+    {"cuatrocientos", 400, 0}, {"quinientos", 500, 0}, {"seiscientos", 600, 0},
+    {"setecientos", 700, 0}, {"ochocientos", 800, 0}, {"novecientos", 900, 0},
+    {"mil", 1e3, 2}, {"millon", 1e6, 3}, {"millones", 1e6, 3}, {"medio", 0.5, 4},
+    {"y", 0, 5},
+};
+#define NNUM (sizeof numwords / sizeof *numwords)
+static char numcanon[NNUM][24];
+static pthread_once_t num_once = PTHREAD_ONCE_INIT;
+
+static void num_init(void)
+{
+    vigil_tokens t = {0};
+    for (size_t i = 0; i < NNUM; i++)
+        if (vigil_tokenize(&t, numwords[i].w, strlen(numwords[i].w)) == VIGIL_OK && t.n == 1 &&
+            t.v[0].len < sizeof numcanon[i])
+            memcpy(numcanon[i], vigil_token_str(&t, 0), t.v[0].len);
+    vigil_tokens_free(&t);
+}
+
+static const numword *num_of(const vigil_tokens *t, const char *text, size_t i, double *digits)
+{
+    const char *w = vigil_token_str(t, i);
+    size_t n = t->v[i].len;
+    *digits = -1;
+    if (isdigit((unsigned char)text[t->v[i].start]))
+        return NULL; /* written with digits: find_money's part */
+    if ((t->v[i].flags & VIGIL_TOK_DIGITS) && n <= 3) { /* "5" from "cinco", "two" */
+        *digits = atof(w);
+        return NULL;
+    }
+    *digits = -1;
+    for (size_t k = 0; k < NNUM; k++)
+        if (strlen(numcanon[k]) == n && memcmp(numcanon[k], w, n) == 0)
+            return &numwords[k];
+    return NULL;
+}
+
+static const char *currency_word(const vigil_tokens *t, size_t i)
+{
+    static const struct {
+        const char *w, *cur;
+    } cw[] = {{"dollars", "USD"}, {"dolares", "USD"}, {"bucks", "USD"}, {"usd", "USD"},
+              {"pesos", "MXN"},   {"varos", "MXN"},   {"mxn", "MXN"},   {"euros", "EUR"}};
+    const char *w = vigil_token_str(t, i);
+    size_t n = t->v[i].len;
+    for (size_t k = 0; k < sizeof cw / sizeof *cw; k++) {
+        char c[16];
+        size_t l = strlen(cw[k].w);
+        memcpy(c, cw[k].w, l); /* canonical: i is l */
+        for (size_t q = 0; q < l; q++)
+            if (c[q] == 'i')
+                c[q] = 'l';
+        if (l == n && memcmp(c, w, n) == 0)
+            return cw[k].cur;
+    }
+    return NULL;
+}
+
+static size_t find_money_words(const vigil_tokens *t, const char *text, money *out, size_t cap)
+{
+    pthread_once(&num_once, num_init);
+    size_t n = 0;
+    for (size_t i = 0; i < t->n && n < cap; i++) {
+        double total = 0, cur = 0, half = 0;
+        int seen = 0, big = 0;
+        size_t j = i, last = i;
+        for (; j < t->n; j++) {
+            double d;
+            const numword *nw = num_of(t, text, j, &d);
+            if (!nw && d < 0)
+                break;
+            if (!nw) {
+                cur += d;
+                seen = 1;
+            } else if (nw->kind == 0) {
+                cur += nw->v;
+                seen = 1;
+            } else if (nw->kind == 1) {
+                cur = (cur ? cur : 1) * 100;
+                seen = 1;
+            } else if (nw->kind == 2 || nw->kind == 3) {
+                double base = half ? half : (cur ? cur : 1);
+                total += base * nw->v;
+                cur = half = 0;
+                seen = big = 1;
+            } else if (nw->kind == 4) {
+                half = 0.5;
+                seen = 1;
+            } else if (j == i) {
+                break; /* a connector does not start an amount */
+            } else {
+                continue;
+            }
+            last = j;
+        }
+        if (!seen) {
+            continue;
+        }
+        total += cur;
+        const char *cur_name = last + 1 < t->n ? currency_word(t, last + 1) : NULL;
+        if ((big || cur_name) && total >= 100) {
+            out[n].amount = total;
+            memcpy(out[n].currency, cur_name ? cur_name : "USD", 4);
+            out[n].start = t->v[i].start;
+            out[n].end = t->v[cur_name ? last + 1 : last].end;
+            n++;
+        }
+        i = last;
+    }
+    return n;
+}
+
 /* ------------------------------------------------------------------ verdict */
 
 vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
@@ -885,6 +1020,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
     size_t nm = r ? find_matches(r, t, m, 256) : 0;
     money mo[16];
     size_t nmo = find_money(text, len, mo, 16);
+    nmo += find_money_words(t, text, mo + nmo, 16 - nmo);
     double miss = 1.0, best_money_weight = 0;
     for (size_t i = 0; i < nm; i++) {
         const rule *ru = &r->rules[m[i].rule];

@@ -155,6 +155,17 @@ TEST(money_and_bounties)
     CHECK(r->threat.has_bounty && r->threat.amount == 10000.0);
     r = scan("recompensa de USD 1.5 millones por el fiscal");
     CHECK(r->threat.has_bounty && r->threat.amount == 1500000.0);
+    r = scan("pagamos cincuenta mil pesos por la cabeza del juez");
+    CHECK(r->threat.has_bounty && r->threat.amount == 50000.0);
+    CHECK_EQ_STR(r->threat.currency, "MXN");
+    r = scan("recompensa de medio millon por el fiscal");
+    CHECK(r->threat.has_bounty && r->threat.amount == 500000.0);
+    r = scan("fifty grand to whoever kills the reporter");
+    CHECK(r->threat.has_bounty && r->threat.amount == 50000.0);
+    r = scan("I will pay two hundred thousand dollars for his head");
+    CHECK(r->threat.has_bounty && r->threat.amount == 200000.0);
+    r = scan("doscientos cincuenta mil pesos por su direccion");
+    CHECK(r->threat.has_bounty && r->threat.amount == 250000.0);
     /* money without harm is not a bounty */
     r = scan("The house sold for $450,000 last spring");
     CHECK(!r->threat.has_bounty);
