@@ -256,6 +256,16 @@ vigil_status vigil_rules_parse_keys(const vigil_keys *keys, const char *text, vi
                                     char *err, size_t errlen);
 size_t vigil_rules_count(const vigil_rules *r);
 
+/* ------------------------------------------------------------------ detect/pii */
+
+#define VIGIL_PII_MAX 256
+typedef struct vigil_pii_scanner vigil_pii_scanner;
+vigil_status vigil_pii_scanner_create(vigil_pii_scanner **out, char *err, size_t errlen);
+void vigil_pii_scanner_free(vigil_pii_scanner *p);
+/* Finds personal data in text (t: its tokens, for spelled-out phone numbers; may be NULL). */
+vigil_status vigil_pii_scan(vigil_pii_scanner *p, const char *text, size_t len,
+                            const vigil_tokens *t, const vigil_pii_match **out, size_t *n);
+
 /* ------------------------------------------------------------------ ingest */
 
 /* A reader over an open stream (borrowed, not closed), named `name` in messages. */

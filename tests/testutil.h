@@ -14,7 +14,7 @@ typedef struct rejects {
     char text[4096];
 } rejects;
 
-static void collect_reject(void *user, const char *file, size_t line, const char *msg)
+static inline void collect_reject(void *user, const char *file, size_t line, const char *msg)
 {
     rejects *r = user;
     r->n++;
@@ -23,7 +23,7 @@ static void collect_reject(void *user, const char *file, size_t line, const char
 }
 
 /* Creates a vault in a fresh temporary directory; path written to dir (64 bytes). */
-static vigil_vault *temp_vault(char *dir)
+static inline vigil_vault *temp_vault(char *dir)
 {
     strcpy(dir, "/tmp/vigil-test-XXXXXX");
     if (!mkdtemp(dir))
@@ -43,7 +43,7 @@ static vigil_vault *temp_vault(char *dir)
     return v;
 }
 
-static void remove_tree(const char *dir)
+static inline void remove_tree(const char *dir)
 {
     char cmd[256];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -51,7 +51,7 @@ static void remove_tree(const char *dir)
         fprintf(stderr, "cannot remove %s\n", dir);
 }
 
-static vigil_status enroll_str(vigil_vault *v, const char *data, rejects *r)
+static inline vigil_status enroll_str(vigil_vault *v, const char *data, rejects *r)
 {
     size_t ok, bad;
     return vigil_vault_enroll_buffer(v, "test", data, strlen(data), collect_reject, r, &ok, &bad);

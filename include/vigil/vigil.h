@@ -195,6 +195,27 @@ typedef struct vigil_threat {
     const vigil_explain *explain;
 } vigil_threat;
 
+/* Personal data found by patterns, whoever it belongs to. */
+typedef enum vigil_pii_kind {
+    VIGIL_PII_PHONE = 0,
+    VIGIL_PII_EMAIL,
+    VIGIL_PII_ADDRESS,
+    VIGIL_PII_PLATE,
+    VIGIL_PII_COORDINATES,
+    VIGIL_PII_SSN,
+    VIGIL_PII_CURP,
+    VIGIL_PII_IP,
+    VIGIL_PII_COUNT
+} vigil_pii_kind;
+
+/* "phone", "email", "address", "plate", "coordinates", "ssn", "curp", "ip". */
+const char *vigil_pii_kind_name(vigil_pii_kind kind);
+
+typedef struct vigil_pii_match {
+    vigil_pii_kind kind;
+    size_t start, end; /* byte offsets into the scanned text */
+} vigil_pii_match;
+
 typedef struct vigil_result {
     vigil_severity severity;
     double score;            /* 0..1 */
@@ -202,6 +223,9 @@ typedef struct vigil_result {
     const vigil_person_hit *people;
     char fingerprint[33];    /* hex; empty when nothing was found */
     vigil_threat threat;     /* all zero when no rules are set */
+    size_t npii;
+    const vigil_pii_match *pii;
+    int pii_near_role;       /* personal data next to a protective role word (agent, judge...) */
 } vigil_result;
 
 /* Threat rules: the built-in rules (data/rules/threats.rules) plus the files named, or only the

@@ -111,6 +111,11 @@ vigil_status vigil_result_json(const vigil_result *r, const vigil_doc *doc, int 
     if (!st) st = r->fingerprint[0] ? vigil_buf_printf(o, "\"%s\"", r->fingerprint)
                                     : LIT(o, "null");
     if (!st) st = threat_json(&r->threat, explain, o);
+    if (!st) st = LIT(o, ",\"pii\":[");
+    for (size_t i = 0; !st && i < r->npii; i++)
+        st = vigil_buf_printf(o, "%s{\"kind\":\"%s\",\"start\":%zu,\"end\":%zu}", i ? "," : "",
+                              vigil_pii_kind_name(r->pii[i].kind), r->pii[i].start, r->pii[i].end);
+    if (!st) st = LIT(o, "]");
     if (!st && doc) st = opt_field(o, "source", doc->source);
     if (!st && doc) st = opt_field(o, "url", doc->url);
     if (!st && doc) st = opt_field(o, "time", doc->time);

@@ -13,6 +13,7 @@
  */
 #include "../internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ struct vigil_scanner {
     const vigil_rules *rules;
     const vigil_model *model;
     vigil_threat_state threat;
+    vigil_pii_scanner *pii;
     hit *hits;
     size_t nhits, hcap;
     /* current probe, for the hit callback */
@@ -61,9 +63,13 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
     s->ix = vigil_vault_index(vault);
     s->keys = vigil_vault_keys(vault);
     s->cache = calloc(1, sizeof *s->cache);
-    if (!s->cache) {
+    char err[256];
+    vigil_status st = s->cache ? vigil_pii_scanner_create(&s->pii, err, sizeof err)
+                               : VIGIL_ERR_NOMEM;
+    if (st != VIGIL_OK) {
+        free(s->cache);
         free(s);
-        return VIGIL_ERR_NOMEM;
+        return st;
     }
     *out = s;
     return VIGIL_OK;
@@ -84,6 +90,7 @@ void vigil_scanner_destroy(vigil_scanner *s)
     if (!s)
         return;
     vigil_tokens_free(&s->tok);
+    vigil_pii_scanner_free(s->pii);
     free(s->cache);
     free(s->hits);
     free(s->people);
@@ -455,8 +462,49 @@ static vigil_status verdict(vigil_scanner *s)
     return VIGIL_OK;
 }
 
-/* The DESIGN.md rubric over exposure and threat: a threat or bounty naming a protected person
- * is critical; a bounty alone is high; a threat alone medium. */
+/* Protective roles: personal data next to one of these words is a dox in the making even when
+ * the person is not enrolled. */
+static const char *const role_words[] = {
+    "agent", "agents", "officer", "officers", "ice", "cbp", "marshal", "marshals", "judge",
+    "judges", "deputy", "deputies", "sheriff", "prosecutor", "trooper", "cop", "cops",
+    "journalist", "reporter", "agente", "agentes", "oficial", "oficiales", "juez", "jueces",
+    "jueza", "policia", "policias", "fiscal", "periodista", "periodistas", "alguacil", "migra"};
+#define NROLE (sizeof role_words / sizeof *role_words)
+static char role_canon[NROLE][16];
+static pthread_once_t role_once = PTHREAD_ONCE_INIT;
+
+static void role_init(void)
+{
+    vigil_tokens t = {0};
+    for (size_t i = 0; i < NROLE; i++)
+        if (vigil_tokenize(&t, role_words[i], strlen(role_words[i])) == VIGIL_OK && t.n == 1 &&
+            t.v[0].len < sizeof role_canon[i])
+            memcpy(role_canon[i], vigil_token_str(&t, 0), t.v[0].len);
+    vigil_tokens_free(&t);
+}
+
+/* True when a role word lies within 80 bytes of a personal-data match. */
+static bool pii_near_role(const vigil_scanner *s, const vigil_pii_match *m, size_t n)
+{
+    pthread_once(&role_once, role_init);
+    for (size_t i = 0; i < s->tok.n; i++) {
+        const vigil_token *t = &s->tok.v[i];
+        bool role = false;
+        for (size_t k = 0; k < NROLE && !role; k++)
+            role = strlen(role_canon[k]) == t->len &&
+                   memcmp(role_canon[k], vigil_token_str(&s->tok, i), t->len) == 0;
+        if (!role)
+            continue;
+        for (size_t k = 0; k < n; k++)
+            if (t->end + 80 >= m[k].start && m[k].end + 80 >= t->start)
+                return true;
+    }
+    return false;
+}
+
+/* The DESIGN.md rubric over exposure, threat and personal data: a threat or bounty naming a
+ * protected person is critical; a bounty alone is high; a threat alone medium; personal data
+ * next to a protective role, with nobody identified, low. */
 static void combine(vigil_scanner *s)
 {
     vigil_result *r = &s->result;
@@ -472,9 +520,11 @@ static void combine(vigil_scanner *s)
         sev = VIGIL_SEV_HIGH;
     else if (threat && sev < VIGIL_SEV_MEDIUM)
         sev = VIGIL_SEV_MEDIUM;
+    if (r->pii_near_role && sev < VIGIL_SEV_LOW)
+        sev = VIGIL_SEV_LOW;
     if (sev != r->severity) {
         r->severity = sev;
-        r->score = band_score(sev, r->threat.score);
+        r->score = band_score(sev, sev == VIGIL_SEV_LOW ? 0.5 : r->threat.score);
     }
 }
 
@@ -494,8 +544,15 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     st = verdict(s);
     if (st == VIGIL_OK)
         st = vigil_threat_detect(s->rules, s->model, &s->tok, s->text, len, &s->threat);
+    const vigil_pii_match *pii = NULL;
+    size_t npii = 0;
+    if (st == VIGIL_OK)
+        st = vigil_pii_scan(s->pii, s->text, len, &s->tok, &pii, &npii);
     if (st != VIGIL_OK)
         return st;
+    s->result.pii = pii;
+    s->result.npii = npii;
+    s->result.pii_near_role = npii && pii_near_role(s, pii, npii);
     combine(s);
     *out = &s->result;
     return VIGIL_OK;

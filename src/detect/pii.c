@@ -1,0 +1,299 @@
+/*
+ * Personal-data patterns: phone numbers, e-mail addresses (also written out), US and Mexican
+ * street addresses, vehicle plates, geographic coordinates, US SSNs, Mexican CURPs and IPv4
+ * addresses, whoever they belong to.
+ *
+ * All patterns are compiled into one vectorscan (Hyperscan) database and found in one pass over
+ * the text; each pattern is a plain regular expression without back-references, so the scan is
+ * linear in the text. Matches of one kind that overlap are merged into the widest; the number of
+ * matches per document is capped. Phone numbers spelled out in words ("five five five ...") come
+ * from the token stream instead, where digit words already are digits.
+ *
+ * The database is compiled once per process; each scanner clones its own scratch space.
+ */
+#include "../internal.h"
+
+#include <ctype.h>
+#include <hs.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pattern {
+    vigil_pii_kind kind;
+    unsigned flags;
+    const char *re;
+} pattern;
+
+#define CI (HS_FLAG_CASELESS)
+#define STREET_TYPES                                                                               \
+    "(st|street|ave|avenue|av|rd|road|dr|drive|ln|lane|ct|court|blvd|boulevard|pl|place|way|"     \
+    "cir|circle|pkwy|parkway|hwy|highway|ter|terrace|trl|trail)"
+
+static const pattern patterns[] = {
+    /* e-mail, and written out: name at domain dot com, name [at] domain [dot] com */
+    {VIGIL_PII_EMAIL, CI, "\\b[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z][a-z]+\\b"},
+    {VIGIL_PII_EMAIL, CI,
+     "\\b[a-z0-9._-][a-z0-9._-]+\\s*[\\[(]?\\s*(at|arroba)\\s*[\\])]?\\s*[a-z0-9-][a-z0-9.-]+"
+     "(\\s*[\\[(]?\\s*(dot|punto)\\s*[\\])]?\\s*(com|org|net|edu|gov|mx|us|es|io|co)\\b)+"},
+    /* phones: North American, with or without +1; Mexican, with or without +52 (1) */
+    {VIGIL_PII_PHONE, 0,
+     "(\\+?\\b1[\\s.-]?)?(\\(\\s*[2-9][0-9]{2}\\s*\\)|\\b[2-9][0-9]{2})[\\s.-]?[2-9][0-9]{2}[\\s.-]?"
+     "[0-9]{4}\\b"},
+    {VIGIL_PII_PHONE, 0,
+     "(\\+|\\b00)52[\\s.-]?(1[\\s.-]?)?\\(?[0-9]{2,3}\\)?[\\s.-]?[0-9]{3,4}[\\s.-]?[0-9]{4}\\b"},
+    /* US street address: number, optional direction, 1-3 words, street type */
+    {VIGIL_PII_ADDRESS, CI,
+     "\\b[0-9]{1,6}\\s+((n|s|e|w|ne|nw|se|sw|north|south|east|west)\\.?\\s+)?"
+     "([a-z0-9][a-z0-9]+\\s+){1,3}" STREET_TYPES "\\b"},
+    /* Mexican street address: type, 1-4 words, optional #/No., number */
+    {VIGIL_PII_ADDRESS, CI,
+     "\\b(calle|c\\.|av\\.|avenida|avda\\.?|privada|priv\\.|calzada|calz\\.|boulevard|blvd\\.?|"
+     "carretera|cerrada|prolongaci\\xc3\\xb3n|prolongacion|paseo)\\s+"
+     "([a-z\\x80-\\xff0-9][a-z\\x80-\\xff0-9]+\\s+){1,4}(#\\s*|no\\.?\\s*|n\\xc3\\xbam\\.?\\s*)?"
+     "[0-9]{1,5}\\b"},
+    /* plates: US ABC-1234, 1ABC234; Mexican ABC-12-34, ABC-123-A (upper case, as written) */
+    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{4}\\b"},
+    {VIGIL_PII_PLATE, 0, "\\b[0-9][A-Z]{3}[0-9]{3}\\b"},
+    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{2}[\\s-]?[0-9]{2}\\b"},
+    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{3}[\\s-]?[A-Z]\\b"},
+    /* coordinates: decimal latitude, longitude */
+    {VIGIL_PII_COORDINATES, 0,
+     "[-+]?\\b[0-9]{1,2}\\.[0-9]{4}[0-9]*\\s*,\\s*[-+]?[0-9]{1,3}\\.[0-9]{4}[0-9]*\\b"},
+    /* US SSN (000, 666 and 9xx areas are not issued) */
+    {VIGIL_PII_SSN, 0, "\\b([0-57-8][0-9]{2}|6[0-57-9][0-9]|66[0-57-9])-[0-9]{2}-[0-9]{4}\\b"},
+    /* Mexican CURP */
+    {VIGIL_PII_CURP, CI,
+     "\\b[A-Z][AEIOUX][A-Z]{2}[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[HM]"
+     "(AS|BC|BS|CC|CL|CM|CS|CH|DF|DG|GT|GR|HG|JC|MC|MN|MS|NT|NL|OC|PL|QT|QR|SP|SL|SR|TC|TS|TL|"
+     "VZ|YN|ZS|NE)[B-DF-HJ-NP-TV-Z]{3}[A-Z0-9][0-9]\\b"},
+    /* IPv4 */
+    {VIGIL_PII_IP, 0,
+     "\\b(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?"
+     "[0-9])){3}\\b"},
+};
+#define NPAT (sizeof patterns / sizeof *patterns)
+
+static const char *const kind_names[VIGIL_PII_COUNT] = {
+    "phone", "email", "address", "plate", "coordinates", "ssn", "curp", "ip"};
+
+const char *vigil_pii_kind_name(vigil_pii_kind k)
+{
+    return (unsigned)k < VIGIL_PII_COUNT ? kind_names[k] : NULL;
+}
+
+/* Two databases: `fast` reports only where matches end (start-of-match tracking made the scan
+ * take half of all scanning time), `som` also reports where they start and runs only on a
+ * window before each end the fast pass found. Personal data is rare in most text. */
+#define WINDOW 320
+static hs_database_t *fast, *som;
+static char db_error[256];
+static pthread_once_t db_once = PTHREAD_ONCE_INIT;
+
+static hs_database_t *compile_db(unsigned extra)
+{
+    const char *exprs[NPAT];
+    unsigned flags[NPAT], ids[NPAT];
+    for (unsigned i = 0; i < NPAT; i++) {
+        exprs[i] = patterns[i].re;
+        flags[i] = patterns[i].flags | extra;
+        ids[i] = i;
+    }
+    hs_database_t *d = NULL;
+    hs_compile_error_t *ce = NULL;
+    if (hs_compile_multi(exprs, flags, ids, NPAT, HS_MODE_BLOCK, NULL, &d, &ce) != HS_SUCCESS) {
+        snprintf(db_error, sizeof db_error, "personal-data pattern %d: %s",
+                 ce ? ce->expression : -1, ce ? ce->message : "compile failed");
+        hs_free_compile_error(ce);
+        return NULL;
+    }
+    return d;
+}
+
+static void compile(void)
+{
+    fast = compile_db(HS_FLAG_SINGLEMATCH);
+    som = fast ? compile_db(HS_FLAG_SOM_LEFTMOST) : NULL;
+}
+
+struct vigil_pii_scanner {
+    hs_scratch_t *scratch;
+    vigil_pii_match *m;
+    size_t n, cap;
+    size_t base;              /* offset of the window being rescanned */
+    const char *text;         /* the document being scanned */
+    size_t ends[VIGIL_PII_MAX];
+    size_t nends;
+};
+
+vigil_status vigil_pii_scanner_create(vigil_pii_scanner **out, char *err, size_t errlen)
+{
+    pthread_once(&db_once, compile);
+    if (!fast || !som) {
+        vigil_errf(err, errlen, "%s", db_error);
+        return VIGIL_ERR_ARG;
+    }
+    vigil_pii_scanner *p = calloc(1, sizeof *p);
+    if (!p)
+        return VIGIL_ERR_NOMEM;
+    if (hs_alloc_scratch(fast, &p->scratch) != HS_SUCCESS ||
+        hs_alloc_scratch(som, &p->scratch) != HS_SUCCESS) {
+        free(p);
+        return VIGIL_ERR_NOMEM;
+    }
+    p->cap = VIGIL_PII_MAX;
+    p->m = calloc(p->cap, sizeof *p->m);
+    if (!p->m) {
+        hs_free_scratch(p->scratch);
+        free(p);
+        return VIGIL_ERR_NOMEM;
+    }
+    *out = p;
+    return VIGIL_OK;
+}
+
+void vigil_pii_scanner_free(vigil_pii_scanner *p)
+{
+    if (!p)
+        return;
+    hs_free_scratch(p->scratch);
+    free(p->m);
+    free(p);
+}
+
+/* Fast pass: remember where something ends (HS_FLAG_SINGLEMATCH reports each pattern once, so
+ * the fast pass is run again after each window). */
+static int on_end(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                  void *ctx)
+{
+    (void)id;
+    (void)from;
+    (void)flags;
+    vigil_pii_scanner *p = ctx;
+    if (p->nends < VIGIL_PII_MAX)
+        p->ends[p->nends++] = (size_t)to;
+    return 0;
+}
+
+/* An address's street words are names, not function words: "call 311 for road closures" is
+ * not an address. (vectorscan has no lookahead, so this is checked after the match.) */
+static bool plausible_address(const char *s, size_t n)
+{
+    static const char *const stop[] = {"for", "to", "the", "of", "and", "in", "on", "at", "a",
+                                       "an", "is", "was", "by", "from", "with", "or", "de", "la",
+                                       "el", "en", "y", "por", "para", "que", "un", "una"};
+    for (size_t i = 0; i < n;) {
+        while (i < n && !isalpha((unsigned char)s[i]))
+            i++;
+        size_t j = i;
+        while (j < n && isalpha((unsigned char)s[j]))
+            j++;
+        for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
+            if (strlen(stop[k]) == j - i && strncasecmp(stop[k], s + i, j - i) == 0)
+                return false;
+        i = j;
+    }
+    return true;
+}
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                    void *ctx)
+{
+    (void)flags;
+    vigil_pii_scanner *p = ctx;
+    from += p->base;
+    to += p->base;
+    vigil_pii_kind k = patterns[id].kind;
+    if (k == VIGIL_PII_ADDRESS && !plausible_address(p->text + from, (size_t)(to - from)))
+        return 0;
+    /* "NBC 2016": three capitals, a space and a year is a name and a date, not a plate */
+    if (k == VIGIL_PII_PLATE && to - from == 8 && p->text[from + 3] == ' ' &&
+        (memcmp(p->text + from + 4, "19", 2) == 0 || memcmp(p->text + from + 4, "20", 2) == 0))
+        return 0;
+    /* the same start reported again with a later end: widen the last match */
+    for (size_t i = p->n; i-- > 0 && i + 8 >= p->n;)
+        if (p->m[i].kind == k && p->m[i].start <= from && from < p->m[i].end + 1) {
+            if (to > p->m[i].end)
+                p->m[i].end = (size_t)to;
+            return 0;
+        }
+    if (p->n == p->cap)
+        return 0; /* capped: keep scanning for nothing more */
+    p->m[p->n++] = (vigil_pii_match){k, (size_t)from, (size_t)to};
+    return 0;
+}
+
+static int cmp_match(const void *a, const void *b)
+{
+    const vigil_pii_match *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return (int)x->kind - (int)y->kind;
+}
+
+vigil_status vigil_pii_scan(vigil_pii_scanner *p, const char *text, size_t len,
+                            const vigil_tokens *t, const vigil_pii_match **out, size_t *n)
+{
+    p->n = 0;
+    p->text = text;
+    if (len > UINT32_MAX)
+        return VIGIL_ERR_LIMIT;
+    /* Fast pass from `at` (the first end of each pattern), an exact pass around the first of
+     * them, and again after it. Text without personal data costs one fast pass. */
+    for (size_t at = 0; at < len && p->n < p->cap;) {
+        p->nends = 0;
+        if (hs_scan(fast, text + at, (unsigned)(len - at), 0, p->scratch, on_end, p) != HS_SUCCESS)
+            return VIGIL_ERR_ARG;
+        if (!p->nends)
+            break;
+        size_t first = SIZE_MAX;
+        for (size_t i = 0; i < p->nends; i++)
+            if (p->ends[i] < first)
+                first = p->ends[i];
+        /* exact pass over a window around the first end found; an earlier start is within
+         * WINDOW bytes (no pattern is that long), and the next fast pass starts half a window
+         * before this one stops, so a match across `stop` is seen whole */
+        size_t end = at + first;
+        size_t from = end > WINDOW ? end - WINDOW : 0;
+        size_t stop = end + WINDOW < len ? end + WINDOW : len;
+        p->base = from;
+        if (hs_scan(som, text + from, (unsigned)(stop - from), 0, p->scratch, on_match, p) !=
+            HS_SUCCESS)
+            return VIGIL_ERR_ARG;
+        if (stop >= len)
+            break;
+        at = stop - WINDOW / 2; /* > end: progress */
+    }
+    /* phone numbers spelled out: 7 or more digit words in a row ("five five five ...") */
+    for (size_t i = 0; t && i < t->n && p->n < p->cap;) {
+        size_t j = i, digits = 0;
+        while (j < t->n && (t->v[j].flags & VIGIL_TOK_DIGITS) && t->v[j].len == 1 &&
+               !isdigit((unsigned char)text[t->v[j].start]) &&
+               (j == i || t->v[j].start - t->v[j - 1].end <= 3)) {
+            digits++;
+            j++;
+        }
+        if (digits >= 7)
+            p->m[p->n++] = (vigil_pii_match){VIGIL_PII_PHONE, t->v[i].start, t->v[j - 1].end};
+        i = j > i ? j : i + 1;
+    }
+    /* merge overlapping matches of one kind; SSNs and phones in a coordinate pair are parts */
+    qsort(p->m, p->n, sizeof *p->m, cmp_match);
+    size_t w = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        bool merged = false;
+        for (size_t k = w; k-- > 0 && k + 8 >= w;)
+            if (p->m[k].kind == p->m[i].kind && p->m[i].start < p->m[k].end) {
+                if (p->m[i].end > p->m[k].end)
+                    p->m[k].end = p->m[i].end;
+                merged = true;
+                break;
+            }
+        if (!merged)
+            p->m[w++] = p->m[i];
+    }
+    p->n = w;
+    *out = p->m;
+    *n = p->n;
+    return VIGIL_OK;
+}

@@ -1,0 +1,79 @@
+/* Unit tests for personal-data patterns: each kind found with its span, near misses not found,
+ * and the severity of personal data next to a protective role. */
+#include "../../src/internal.h"
+#include "../harness.h"
+#include "../testutil.h"
+
+static char dir[64];
+static vigil_vault *vault;
+static vigil_scanner *sc;
+
+static const vigil_result *scan(const char *text)
+{
+    if (!vault) {
+        vault = temp_vault(dir);
+        if (!vault || vigil_scanner_create(vault, &sc) != VIGIL_OK)
+            abort();
+    }
+    const vigil_result *r = NULL;
+    CHECK(vigil_scan(sc, text, strlen(text), &r) == VIGIL_OK);
+    return r;
+}
+
+/* The kind and text of the only match, as "kind:text" ("" when none, "many" when several). */
+static const char *one(const char *text)
+{
+    static char out[256];
+    const vigil_result *r = scan(text);
+    if (r->npii != 1)
+        return r->npii ? "many" : "";
+    snprintf(out, sizeof out, "%s:%.*s", vigil_pii_kind_name(r->pii[0].kind),
+             (int)(r->pii[0].end - r->pii[0].start), text + r->pii[0].start);
+    return out;
+}
+
+TEST(each_kind_with_its_span)
+{
+    CHECK_EQ_STR(one("call (555) 201-3344 now"), "phone:(555) 201-3344");
+    CHECK_EQ_STR(one("tel +52 1 55 1234 5678."), "phone:+52 1 55 1234 5678");
+    CHECK_EQ_STR(one("write to j.doe@example.com!"), "email:j.doe@example.com");
+    CHECK_EQ_STR(one("write to jdoe [at] example [dot] com"), "email:jdoe [at] example [dot] com");
+    CHECK_EQ_STR(one("he lives at 1234 N Oak Street, sadly"), "address:1234 N Oak Street");
+    CHECK_EQ_STR(one("vive en Calle Hidalgo #123 con"), "address:Calle Hidalgo #123");
+    CHECK_EQ_STR(one("white van ABC-1234 parked"), "plate:ABC-1234");
+    CHECK_EQ_STR(one("at 19.43260, -99.13320 tonight"), "coordinates:19.43260, -99.13320");
+    CHECK_EQ_STR(one("ssn 123-45-6789"), "ssn:123-45-6789");
+    CHECK_EQ_STR(one("curp GODE561231HDFRRN09"), "curp:GODE561231HDFRRN09");
+    CHECK_EQ_STR(one("from 10.20.30.40"), "ip:10.20.30.40");
+    CHECK_EQ_STR(one("five five five two zero one three three four four"),
+                 "phone:five five five two zero one three three four four");
+}
+
+TEST(near_misses)
+{
+    CHECK_EQ_STR(one("Call 311 for road closures"), "");
+    CHECK_EQ_STR(one("tickets cost $25.50 on 3/14/2026 at 7:30 pm"), "");
+    CHECK_EQ_STR(one("version 1.2.3 and 98.6 degrees"), "");
+    CHECK_EQ_STR(one("ssn 666-12-3456 is never issued"), "");
+    CHECK_EQ_STR(one("the score was 2-1 in 2019"), "");
+    CHECK_EQ_STR(one("the Abc-1234 part number"), "");
+    CHECK_EQ_STR(one("NBC 2016 coverage"), "");
+    CHECK_EQ_STR(one("plate NBC 2716"), "plate:NBC 2716");
+}
+
+TEST(personal_data_next_to_a_role_is_low)
+{
+    CHECK_EQ_INT(scan("Officer lives at 1234 N Oak Street")->severity, VIGIL_SEV_LOW);
+    CHECK_EQ_INT(scan("El agente vive en Calle Hidalgo #123")->severity, VIGIL_SEV_LOW);
+    CHECK_EQ_INT(scan("The bakery is at 1234 N Oak Street")->severity, VIGIL_SEV_INFO);
+}
+
+TEST(teardown)
+{
+    vigil_scanner_destroy(sc);
+    vigil_vault_close(vault);
+    remove_tree(dir);
+}
+
+HARNESS_MAIN(T(each_kind_with_its_span), T(near_misses), T(personal_data_next_to_a_role_is_low),
+             T(teardown))
