@@ -238,6 +238,8 @@ VIGIL_NODISCARD vigil_status vigil_rules_load(const vigil_vault *vault, const ch
 void vigil_rules_free(vigil_rules *rules);
 /* Threat detection for this scanner's next scans (NULL turns it off). Borrowed. */
 void vigil_scanner_set_rules(vigil_scanner *scanner, const vigil_rules *rules);
+/* Personal-data patterns on (the default) or off for this scanner's next scans. */
+void vigil_scanner_set_pii(vigil_scanner *scanner, int enabled);
 
 /* A scanner holds per-thread buffers; create one per thread. It borrows the vault, which must
  * outlive it and must not be changed (enroll, forget) while scanners exist. */

@@ -35,6 +35,7 @@ struct vigil_scanner {
     const vigil_model *model;
     vigil_threat_state threat;
     vigil_pii_scanner *pii;
+    int pii_off;
     hit *hits;
     size_t nhits, hcap;
     /* current probe, for the hit callback */
@@ -78,6 +79,11 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
 void vigil_scanner_set_rules(vigil_scanner *s, const vigil_rules *rules)
 {
     s->rules = rules;
+}
+
+void vigil_scanner_set_pii(vigil_scanner *s, int enabled)
+{
+    s->pii_off = !enabled;
 }
 
 void vigil_scanner_set_model(vigil_scanner *s, const vigil_model *model)
@@ -546,7 +552,7 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
         st = vigil_threat_detect(s->rules, s->model, &s->tok, s->text, len, &s->threat);
     const vigil_pii_match *pii = NULL;
     size_t npii = 0;
-    if (st == VIGIL_OK)
+    if (st == VIGIL_OK && !s->pii_off)
         st = vigil_pii_scan(s->pii, s->text, len, &s->tok, &pii, &npii);
     if (st != VIGIL_OK)
         return st;
