@@ -44,6 +44,9 @@ typedef struct vigil_tokens {
  * buffers in t. Fails only on out-of-memory or a text longer than 4 GiB. */
 vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len);
 void vigil_tokens_free(vigil_tokens *t);
+/* Canonical form of one word (for word lists compared with scanned tokens) into out[cap];
+ * returns its length, 0 when the word is not exactly one token or does not fit. */
+size_t vigil_canon_one(const char *word, char *out, size_t cap);
 /* Canonical bytes of token i. */
 static inline const char *vigil_token_str(const vigil_tokens *t, size_t i)
 {

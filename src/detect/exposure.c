@@ -477,16 +477,13 @@ static const char *const role_words[] = {
     "jueza", "policia", "policias", "fiscal", "periodista", "periodistas", "alguacil", "migra"};
 #define NROLE (sizeof role_words / sizeof *role_words)
 static char role_canon[NROLE][16];
+static uint8_t role_len[NROLE];
 static pthread_once_t role_once = PTHREAD_ONCE_INIT;
 
 static void role_init(void)
 {
-    vigil_tokens t = {0};
     for (size_t i = 0; i < NROLE; i++)
-        if (vigil_tokenize(&t, role_words[i], strlen(role_words[i])) == VIGIL_OK && t.n == 1 &&
-            t.v[0].len < sizeof role_canon[i])
-            memcpy(role_canon[i], vigil_token_str(&t, 0), t.v[0].len);
-    vigil_tokens_free(&t);
+        role_len[i] = (uint8_t)vigil_canon_one(role_words[i], role_canon[i], sizeof role_canon[i]);
 }
 
 /* True when a role word lies within 80 bytes of a personal-data match. */
@@ -497,7 +494,7 @@ static bool pii_near_role(const vigil_scanner *s, const vigil_pii_match *m, size
         const vigil_token *t = &s->tok.v[i];
         bool role = false;
         for (size_t k = 0; k < NROLE && !role; k++)
-            role = strlen(role_canon[k]) == t->len &&
+            role = role_len[k] == t->len &&
                    memcmp(role_canon[k], vigil_token_str(&s->tok, i), t->len) == 0;
         if (!role)
             continue;

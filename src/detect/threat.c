@@ -793,7 +793,7 @@ static size_t find_money(const char *text, size_t len, money *out, size_t cap)
                 } else
                     v = v * 10 + (*q - '0');
                 q++;
-            } else if ((*q == ',' || *q == '.') && q + 3 < end + 1 && q + 1 < end &&
+            } else if ((*q == ',' || *q == '.') && q + 1 < end &&
                        isdigit((unsigned char)q[1])) {
                 size_t d = 0;
                 while (q + 1 + d < end && isdigit((unsigned char)q[1 + d]))
@@ -895,16 +895,26 @@ static const numword numwords[] = {
 };
 #define NNUM (sizeof numwords / sizeof *numwords)
 static char numcanon[NNUM][24];
+static uint8_t numlen[NNUM];
+static uint32_t numfirst[8]; /* first bytes of the number words: most tokens fail here */
 static pthread_once_t num_once = PTHREAD_ONCE_INIT;
+
+static const struct {
+    const char *w, *cur;
+} currency_words[] = {{"dollars", "USD"}, {"dolares", "USD"}, {"bucks", "USD"}, {"usd", "USD"},
+                      {"pesos", "MXN"},   {"varos", "MXN"},   {"mxn", "MXN"},   {"euros", "EUR"}};
+#define NCUR (sizeof currency_words / sizeof *currency_words)
+static char curcanon[NCUR][16];
 
 static void num_init(void)
 {
-    vigil_tokens t = {0};
-    for (size_t i = 0; i < NNUM; i++)
-        if (vigil_tokenize(&t, numwords[i].w, strlen(numwords[i].w)) == VIGIL_OK && t.n == 1 &&
-            t.v[0].len < sizeof numcanon[i])
-            memcpy(numcanon[i], vigil_token_str(&t, 0), t.v[0].len);
-    vigil_tokens_free(&t);
+    for (size_t i = 0; i < NNUM; i++) {
+        numlen[i] = (uint8_t)vigil_canon_one(numwords[i].w, numcanon[i], sizeof numcanon[i]);
+        unsigned char c = (unsigned char)numcanon[i][0];
+        numfirst[c >> 5] |= 1u << (c & 31);
+    }
+    for (size_t i = 0; i < NCUR; i++)
+        vigil_canon_one(currency_words[i].w, curcanon[i], sizeof curcanon[i]);
 }
 
 static const numword *num_of(const vigil_tokens *t, const char *text, size_t i, double *digits)
@@ -919,30 +929,22 @@ static const numword *num_of(const vigil_tokens *t, const char *text, size_t i, 
         return NULL;
     }
     *digits = -1;
+    unsigned char c = (unsigned char)w[0];
+    if (!(numfirst[c >> 5] & (1u << (c & 31))))
+        return NULL;
     for (size_t k = 0; k < NNUM; k++)
-        if (strlen(numcanon[k]) == n && memcmp(numcanon[k], w, n) == 0)
+        if (numlen[k] == n && memcmp(numcanon[k], w, n) == 0)
             return &numwords[k];
     return NULL;
 }
 
 static const char *currency_word(const vigil_tokens *t, size_t i)
 {
-    static const struct {
-        const char *w, *cur;
-    } cw[] = {{"dollars", "USD"}, {"dolares", "USD"}, {"bucks", "USD"}, {"usd", "USD"},
-              {"pesos", "MXN"},   {"varos", "MXN"},   {"mxn", "MXN"},   {"euros", "EUR"}};
     const char *w = vigil_token_str(t, i);
     size_t n = t->v[i].len;
-    for (size_t k = 0; k < sizeof cw / sizeof *cw; k++) {
-        char c[16];
-        size_t l = strlen(cw[k].w);
-        memcpy(c, cw[k].w, l); /* canonical: i is l */
-        for (size_t q = 0; q < l; q++)
-            if (c[q] == 'i')
-                c[q] = 'l';
-        if (l == n && memcmp(c, w, n) == 0)
-            return cw[k].cur;
-    }
+    for (size_t k = 0; k < NCUR; k++)
+        if (strlen(curcanon[k]) == n && memcmp(curcanon[k], w, n) == 0)
+            return currency_words[k].cur;
     return NULL;
 }
 

@@ -572,6 +572,19 @@ vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len)
     return canonicalize(t);
 }
 
+size_t vigil_canon_one(const char *word, char *out, size_t cap)
+{
+    vigil_tokens t = {0};
+    size_t n = 0;
+    if (vigil_tokenize(&t, word, strlen(word)) == VIGIL_OK && t.n == 1 && t.v[0].len < cap) {
+        n = t.v[0].len;
+        memcpy(out, vigil_token_str(&t, 0), n);
+        out[n] = '\0';
+    }
+    vigil_tokens_free(&t);
+    return n;
+}
+
 void vigil_tokens_free(vigil_tokens *t)
 {
     if (!t)
