@@ -167,12 +167,8 @@ uint64_t vigil_index_entries(const vigil_index *ix);
 /* Calls fn for every entry (for rebuilding). */
 typedef void (*vigil_entry_fn)(void *user, const vigil_entry *e);
 void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user);
-/* First-token filter: false when no identifier starts with this token; then
- * vigil_index_len_ok tells whether an identifier of n tokens may start with it. */
-bool vigil_index_first(const vigil_index *ix, uint64_t token_hash);
-bool vigil_index_len_ok(const vigil_index *ix, uint64_t token_hash, unsigned n);
-/* Both at once, from one cache line: bit n (1..8) set when an identifier of n tokens may start
- * with the token; 0 when none may. */
+/* First-token filter, from one cache line: bit n (1..8) set when an identifier of n tokens may
+ * start with the token; 0 when none may. */
 unsigned vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash);
 /* Prefetches the filter block of a token. */
 void vigil_index_prefetch_first(const vigil_index *ix, uint64_t token_hash);

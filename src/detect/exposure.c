@@ -240,7 +240,7 @@ static void match_spelled(vigil_scanner *s)
                 if (!n)
                     continue;
                 uint64_t h = vigil_hash_token(s->keys, canon, n);
-                if (!vigil_index_first(s->ix, h) || !vigil_index_len_ok(s->ix, h, 1))
+                if (!(vigil_index_first_lens(s->ix, h) & (1u << 1)))
                     continue;
                 s->cur_fp = vigil_ngram_final(h, 1);
                 s->cur_i = s->cur_j = i;

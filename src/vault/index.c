@@ -136,10 +136,15 @@ static inline void filter_pos(uint32_t first, uint64_t nblocks, uint64_t *block,
     *bits = y;
 }
 
-/* Bits for length n: another 27-bit window of a second mix of y for each n. */
-static inline uint64_t len_bits(uint64_t y, unsigned n)
+/* Bits for length n: another 27-bit window of a second mix z = len_mix(y) for each n. Writing
+ * (filter_set) and reading (vigil_index_first_lens) both go through these two. */
+static inline uint64_t len_mix(uint64_t y)
 {
-    uint64_t z = (y ^ (y >> 29)) * P2;
+    return (y ^ (y >> 29)) * P2;
+}
+
+static inline uint64_t len_bits(uint64_t z, unsigned n)
+{
     return vigil_rotl(z, (int)(n * 7)) ^ (z >> 40);
 }
 
@@ -166,7 +171,7 @@ static void filter_set(uint64_t *f, uint64_t nblocks, uint32_t first, unsigned n
     uint64_t block, y;
     filter_pos(first, nblocks, &block, &y);
     bits_put(f + block * 8, y, 5);
-    bits_put(f + block * 8, len_bits(y, n), 3);
+    bits_put(f + block * 8, len_bits(len_mix(y), n), 3);
 }
 
 static void key_check(const vigil_keys *keys, uint8_t out[16])
@@ -402,20 +407,6 @@ void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user)
     }
 }
 
-bool vigil_index_first(const vigil_index *ix, uint64_t token_hash)
-{
-    uint64_t block, y;
-    filter_pos((uint32_t)token_hash, ix->h->filter_blocks, &block, &y);
-    return bits_set(ix->filter + block * 8, y, 5);
-}
-
-bool vigil_index_len_ok(const vigil_index *ix, uint64_t token_hash, unsigned n)
-{
-    uint64_t block, y;
-    filter_pos((uint32_t)token_hash, ix->h->filter_blocks, &block, &y);
-    return bits_set(ix->filter + block * 8, len_bits(y, n), 3);
-}
-
 unsigned vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash)
 {
     uint64_t block, y;
@@ -424,9 +415,9 @@ unsigned vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash)
     if (!bits_set(b, y, 5))
         return 0;
     unsigned mask = 0;
-    uint64_t z = (y ^ (y >> 29)) * P2;
+    uint64_t z = len_mix(y);
     for (unsigned n = 1; n <= VIGIL_NGRAM_MAX; n++)
-        if (bits_set(b, vigil_rotl(z, (int)(n * 7)) ^ (z >> 40), 3))
+        if (bits_set(b, len_bits(z, n), 3))
             mask |= 1u << n;
     return mask;
 }
