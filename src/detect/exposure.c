@@ -444,22 +444,18 @@ static vigil_status verdict(vigil_scanner *s)
             ph->person = vigil_index_person_id(s->ix, person);
             ph->matched = counted;
             ph->nspans = nspans - span0;
-            ph->spans = (const vigil_span *)(uintptr_t)span0; /* fixed up below */
+            ph->spans = s->spans + span0; /* spans and fps were sized before the loop */
             qsort(s->fps + fp0, nfps - fp0, sizeof *s->fps, cmp_u64);
             if (np < 64) {
                 ids[np] = ph->person;
                 masks[np] = counted;
-                pf[np] = (const uint64_t *)(uintptr_t)fp0;
+                pf[np] = s->fps + fp0;
                 pn[np] = nfps - fp0;
             }
             np++;
         }
         a = b;
     }
-    for (size_t i = 0; i < np; i++)
-        s->people[i].spans = s->spans + (uintptr_t)s->people[i].spans;
-    for (size_t i = 0; i < np && i < 64; i++)
-        pf[i] = s->fps + (uintptr_t)pf[i];
     r->npeople = np;
     r->people = s->people;
     r->score = best;
