@@ -273,10 +273,11 @@ vigil_status vigil_reader_open_stream(FILE *f, const char *name, vigil_input_for
 
 /* ------------------------------------------------------------------ util */
 
+/* Makes room for n more bytes (and a NUL) within the buffer's cap. */
+vigil_status vigil_buf_reserve(vigil_buf *b, size_t n);
+
 void vigil_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-vigil_status vigil_buf_printf(vigil_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 /* Reads a whole file (up to max bytes). */
 vigil_status vigil_read_file(const char *path, size_t max, char **data, size_t *len, char *err,
                              size_t errlen);

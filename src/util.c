@@ -39,6 +39,7 @@ const char *vigil_strerror(vigil_status status)
     case VIGIL_ERR_PARTIAL: return "some records were rejected";
     case VIGIL_ERR_LIMIT: return "size limit reached";
     case VIGIL_ERR_LOCKED: return "vault is locked by another process";
+    case VIGIL_ERR_SKIPPED: return "not text; skipped";
     }
     return "unknown status";
 }
@@ -68,7 +69,7 @@ vigil_status vigil_severity_parse(const char *name, vigil_severity *out)
     return VIGIL_ERR_ARG;
 }
 
-vigil_status vigil_buf_append(vigil_buf *b, const void *data, size_t n)
+vigil_status vigil_buf_reserve(vigil_buf *b, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t max = b->max ? b->max : (size_t)1 << 30;
@@ -85,7 +86,16 @@ vigil_status vigil_buf_append(vigil_buf *b, const void *data, size_t n)
         b->data = p;
         b->cap = cap;
     }
-    memcpy(b->data + b->len, data, n);
+    return VIGIL_OK;
+}
+
+vigil_status vigil_buf_append(vigil_buf *b, const void *data, size_t n)
+{
+    vigil_status st = vigil_buf_reserve(b, n);
+    if (st)
+        return st;
+    if (n)
+        memcpy(b->data + b->len, data, n);
     b->len += n;
     b->data[b->len] = '\0';
     return VIGIL_OK;

@@ -44,6 +44,7 @@ typedef enum vigil_status {
     VIGIL_ERR_PARTIAL,    /* some records were rejected, the rest was processed */
     VIGIL_ERR_LIMIT,      /* a size limit was reached */
     VIGIL_ERR_LOCKED,     /* another process is changing the vault */
+    VIGIL_ERR_SKIPPED,    /* input is not text (binary) and was skipped */
 } vigil_status;
 
 /* A short static description of a status. */
@@ -298,6 +299,15 @@ void vigil_table_close(vigil_table *table);
  * Documents and output
  * ------------------------------------------------------------------------------------------- */
 
+/* What a document's text is; the scanner sees the text extracted from it (vigil_text). */
+typedef enum vigil_content {
+    VIGIL_CONTENT_TEXT = 0,
+    VIGIL_CONTENT_HTML,  /* visible text extracted with an HTML5 parser */
+    VIGIL_CONTENT_EMAIL, /* an RFC 5322 message: subject and text parts */
+} vigil_content;
+
+typedef struct vigil_text vigil_text;
+
 typedef struct vigil_doc {
     const char *id;
     const char *text;
@@ -305,25 +315,70 @@ typedef struct vigil_doc {
     const char *source; /* may be NULL */
     const char *url;    /* may be NULL */
     const char *time;   /* may be NULL */
+    vigil_content content;
+    const char *charset; /* declared charset of text; NULL = UTF-8 (or a <meta> in HTML) */
+    unsigned chunk;      /* 0: the whole document; k >= 1: its k-th overlapping chunk */
+    uint64_t offset;     /* where this chunk starts in the document (bytes) */
+    /* Set by the caller after vigil_text_prepare: spans found in decoded content are then
+     * reported at the encoded run they came from. */
+    const vigil_text *prepared;
 } vigil_doc;
 
 typedef enum vigil_input_format {
-    VIGIL_INPUT_AUTO = 0, /* JSON Lines for *.jsonl, plain otherwise */
+    VIGIL_INPUT_AUTO = 0, /* by content and extension */
     VIGIL_INPUT_PLAIN,
     VIGIL_INPUT_JSONL,
+    VIGIL_INPUT_HTML,
+    VIGIL_INPUT_WARC,
+    VIGIL_INPUT_MBOX,
+    VIGIL_INPUT_EML,
 } vigil_input_format;
 
-/* Reads documents from one file (or standard input when path is NULL or "-"). */
+/* "plain", "jsonl", "html", "warc", "mbox", "eml"; VIGIL_ERR_ARG for another name. */
+VIGIL_NODISCARD vigil_status vigil_input_format_parse(const char *name, vigil_input_format *out);
+const char *vigil_input_format_name(vigil_input_format format);
+
+/* Reads documents from one file (or standard input when path is NULL or "-"), gzip or zstd
+ * compressed or not. Documents larger than max_doc bytes are cut into overlapping chunks. */
 typedef struct vigil_reader vigil_reader;
 VIGIL_NODISCARD vigil_status vigil_reader_open(const char *path, vigil_input_format format,
                                                size_t max_doc, vigil_reader **out, char *err,
                                                size_t errlen);
+/* The same over an open file descriptor (owned: closed by vigil_reader_close), read from its
+ * current position; name is used in messages and as the default document id. */
+VIGIL_NODISCARD vigil_status vigil_reader_open_fd(int fd, const char *name,
+                                                  vigil_input_format format, size_t max_doc,
+                                                  vigil_reader **out, char *err, size_t errlen);
 /* Next document: VIGIL_OK with *doc filled (valid until the next call), VIGIL_ERR_NOTFOUND at
- * the end, or another status for a record that could not be read, with the reason in
- * vigil_reader_errmsg(); reading may continue after a record error. */
+ * the end, VIGIL_ERR_SKIPPED for a record that is not text (a binary file or an image in an
+ * archive), or another status for a record that could not be read, with the reason (file,
+ * record or line, byte offset) in vigil_reader_errmsg(); reading may continue after a record
+ * error unless the status is VIGIL_ERR_IO. */
 VIGIL_NODISCARD vigil_status vigil_reader_next(vigil_reader *reader, vigil_doc *doc);
 const char *vigil_reader_errmsg(const vigil_reader *reader);
+/* The bytes of the record that last failed, as far as they were read (for --rejects); NULL
+ * when none are kept. Valid until the next call. */
+const char *vigil_reader_rejected(const vigil_reader *reader, size_t *len);
+/* Bytes of the file read so far (compressed bytes for a compressed file). */
+uint64_t vigil_reader_position(const vigil_reader *reader);
+/* The format found (or forced). */
+vigil_input_format vigil_reader_format(const vigil_reader *reader);
 void vigil_reader_close(vigil_reader *reader);
+
+/* Turns documents into the text that is scanned: extraction by content type, charset
+ * conversion, invalid UTF-8 and NUL bytes replaced byte for byte (offsets unchanged), and
+ * base64, percent-encoded and character-reference runs decoded and appended (bounded depth and
+ * size). One vigil_text per thread; *text stays valid until the next prepare. A repaired
+ * problem is described in warn (empty otherwise). */
+VIGIL_NODISCARD vigil_status vigil_text_create(vigil_text **out);
+void vigil_text_destroy(vigil_text *text);
+VIGIL_NODISCARD vigil_status vigil_text_prepare(vigil_text *prepared, const vigil_doc *doc,
+                                                const char **text, size_t *len, char *warn,
+                                                size_t warnlen);
+/* For a span [*start, *end) of prepared text inside decoded content: the encoded run in the
+ * document it came from and the encodings (e.g. "base64"). False for a span of the document. */
+int vigil_text_source(const vigil_text *prepared, size_t *start, size_t *end,
+                      const char **encoding);
 
 /* Growable output buffer with a hard cap. */
 typedef struct vigil_buf {
@@ -332,6 +387,9 @@ typedef struct vigil_buf {
 } vigil_buf;
 void vigil_buf_free(vigil_buf *buf);
 VIGIL_NODISCARD vigil_status vigil_buf_append(vigil_buf *buf, const void *data, size_t n);
+/* Appends printf-style formatted text. */
+VIGIL_NODISCARD vigil_status vigil_buf_printf(vigil_buf *buf, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Appends s[0..n) as a JSON string literal (invalid UTF-8 becomes U+FFFD). */
 VIGIL_NODISCARD vigil_status vigil_buf_json_string(vigil_buf *buf, const char *s, size_t n);
 

@@ -47,7 +47,25 @@ static vigil_status opt_field(vigil_buf *o, const char *name, const char *value)
     return st ? st : vigil_buf_json_string(o, value, strlen(value));
 }
 
-static vigil_status threat_json(const vigil_threat *t, int explain, vigil_buf *o)
+/* A span; one found in decoded content (base64, percent-encoding...) is reported at the
+ * encoded run of the document it came from, with the encodings named. */
+static vigil_status span_json(vigil_buf *o, bool first, const char *key, const char *kind,
+                              size_t start, size_t end, const vigil_doc *doc)
+{
+    const char *enc = NULL;
+    if (doc && doc->prepared)
+        vigil_text_source(doc->prepared, &start, &end, &enc);
+    vigil_status st = vigil_buf_printf(o, "%s{\"%s\":\"%s\",\"start\":%zu,\"end\":%zu",
+                                       first ? "" : ",", key, kind, start, end);
+    if (!st && enc)
+        st = vigil_buf_printf(o, ",\"encoding\":\"%s\"", enc);
+    if (!st)
+        st = LIT(o, "}");
+    return st;
+}
+
+static vigil_status threat_json(const vigil_threat *t, int explain, const vigil_doc *doc,
+                                vigil_buf *o)
 {
     vigil_status st = vigil_buf_printf(o, ",\"threat\":{\"score\":%.3f,\"labels\":[", t->score);
     int first = 1;
@@ -58,9 +76,8 @@ static vigil_status threat_json(const vigil_threat *t, int explain, vigil_buf *o
         }
     if (!st) st = LIT(o, "],\"spans\":[");
     for (size_t i = 0; !st && i < t->nspans; i++)
-        st = vigil_buf_printf(o, "%s{\"label\":\"%s\",\"start\":%zu,\"end\":%zu}",
-                              i ? "," : "", vigil_label_name(t->spans[i].label),
-                              t->spans[i].start, t->spans[i].end);
+        st = span_json(o, i == 0, "label", vigil_label_name(t->spans[i].label),
+                       t->spans[i].start, t->spans[i].end, doc);
     if (!st) st = LIT(o, "]");
     if (!st && t->has_bounty)
         st = vigil_buf_printf(o, ",\"bounty\":{\"amount\":%.0f,\"currency\":\"%s\"}",
@@ -102,23 +119,25 @@ vigil_status vigil_result_json(const vigil_result *r, const vigil_doc *doc, int 
             }
         if (!st) st = LIT(o, "],\"spans\":[");
         for (size_t j = 0; !st && j < p->nspans; j++)
-            st = vigil_buf_printf(o, "%s{\"kind\":\"%s\",\"start\":%zu,\"end\":%zu}", j ? "," : "",
-                                  vigil_kind_name(p->spans[j].kind), p->spans[j].start,
-                                  p->spans[j].end);
+            st = span_json(o, j == 0, "kind", vigil_kind_name(p->spans[j].kind),
+                           p->spans[j].start, p->spans[j].end, doc);
         if (!st) st = LIT(o, "]}");
     }
     if (!st) st = LIT(o, "],\"fingerprint\":");
     if (!st) st = r->fingerprint[0] ? vigil_buf_printf(o, "\"%s\"", r->fingerprint)
                                     : LIT(o, "null");
-    if (!st) st = threat_json(&r->threat, explain, o);
+    if (!st) st = threat_json(&r->threat, explain, doc, o);
     if (!st) st = LIT(o, ",\"pii\":[");
     for (size_t i = 0; !st && i < r->npii; i++)
-        st = vigil_buf_printf(o, "%s{\"kind\":\"%s\",\"start\":%zu,\"end\":%zu}", i ? "," : "",
-                              vigil_pii_kind_name(r->pii[i].kind), r->pii[i].start, r->pii[i].end);
+        st = span_json(o, i == 0, "kind", vigil_pii_kind_name(r->pii[i].kind), r->pii[i].start,
+                       r->pii[i].end, doc);
     if (!st) st = LIT(o, "]");
     if (!st && doc) st = opt_field(o, "source", doc->source);
     if (!st && doc) st = opt_field(o, "url", doc->url);
     if (!st && doc) st = opt_field(o, "time", doc->time);
+    if (!st && doc && doc->chunk)
+        st = vigil_buf_printf(o, ",\"chunk\":{\"index\":%u,\"offset\":%llu}", doc->chunk,
+                              (unsigned long long)doc->offset);
     if (!st) st = LIT(o, "}\n");
     return st;
 }

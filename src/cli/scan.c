@@ -3,169 +3,266 @@
  * them with N threads and prints one JSON line (or a text row) per document at or above the
  * minimum severity, in input order.
  *
- * Documents are read on the main thread into a batch (bounded in count and bytes); the batch is
- * scanned by the worker threads, each with its own scanner, and the outputs are written in
- * order. Memory is bounded by the batch size, not by the input.
+ * The pipeline: the main thread walks the inputs and cuts them into documents (readers only
+ * split and label, which is cheap); N workers take documents from a ring, extract their text
+ * (HTML, MIME, encoded content), scan them and render the output; whichever worker finishes the
+ * oldest pending document writes every finished document in order. The ring is bounded in
+ * documents and in bytes, so memory is bounded whatever the input, and reading overlaps
+ * scanning. With -j 1 everything runs on the main thread, in the same order.
+ *
+ * The same scan session serves `vigil watch` (watch.c).
  */
-#include "cli.h"
+#include "scan.h"
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#define BATCH_DOCS 512
-#define BATCH_BYTES ((size_t)64 << 20)
+#define RING_PER_THREAD 64
+#define INFLIGHT_BYTES ((size_t)96 << 20)
 
 typedef struct job {
+    uint64_t seq;
+    int state; /* 0 free, 1 queued, 2 taken, 3 done */
     vigil_doc doc;
-    char *owned; /* id, text, source, url, time packed in one allocation */
-    vigil_buf out;
+    const char *path; /* the file it came from */
+    char *owned; /* text, id, source, url, time, charset, path packed in one allocation */
+    size_t bytes;
+    vigil_buf out, err, rej;
     vigil_severity severity;
-    vigil_status status;
+    bool failed, repaired;
 } job;
 
-typedef struct scan_opts {
-    const char *vault;
-    vigil_input_format fmt;
-    bool all;
-    bool text;
-    vigil_severity min;
-    int threads;
-    size_t max_doc;
-    bool explain;
-    bool no_model;
-    const char *model;
-    const char *rules[16];
-    size_t nrules;
-} scan_opts;
-
-typedef struct scan_state {
+struct scan_session {
     const scan_opts *o;
     vigil_vault *vault;
     vigil_rules *rules;
     vigil_model *model;
-    job *jobs;
-    size_t njobs;
-    atomic_size_t next;
-    size_t reported, scanned, failed;
-    size_t batch_bytes;
-} scan_state;
+    FILE *rejects;
+    /* the ring */
+    job *ring;
+    size_t nring;
+    uint64_t next_seq, next_take, next_out, emitted;
+    bool locks;
+    size_t inflight;
+    pthread_mutex_t mu;
+    pthread_cond_t work, space;
+    bool stopping;
+    pthread_t th[256];
+    int nthreads;
+    /* single-thread mode */
+    vigil_scanner *sc;
+    vigil_text *text;
+    /* counts */
+    size_t scanned, chunks, reported, failed, skipped, excluded, repaired, files;
+    uint64_t bytes_done, bytes_total;
+    struct timespec t0, last_progress;
+    bool progress;
+};
 
-static void scan_usage(FILE *f)
+static double now_since(const struct timespec *t0)
 {
-    fputs("usage: vigil scan [--vault DIR] [OPTIONS] [PATH...]\n"
-          "\n"
-          "Scans files, directories (recursively) or standard input (no PATH, or '-').\n"
-          "  --jsonl               read JSON Lines documents {\"id\",\"text\",\"source\",\"url\",\"time\"}\n"
-          "                        (implied for *.jsonl files)\n"
-          "  --all                 print every document, info included\n"
-          "  --min-severity LEVEL  info|low|medium|high|critical (default low)\n"
-          "  --format json|text    JSON Lines (default) or a table for people\n"
-          "  -j, --threads N       scanning threads (default: number of cores)\n"
-          "  --max-doc BYTES       largest document or line read (default 268435456)\n"
-          "  --rules FILE          threat rules added to the built-in ones (a file starting\n"
-          "                        with 'replace' replaces them); may be repeated\n"
-          "  --explain             the rules behind each threat score\n"
-          "  --model FILE          threat model (default: the built-in one)\n"
-          "  --no-model            threat rules only\n"
-          "\n"
-          "Exit status: 0 something reported, 1 nothing reported, 2 an error occurred.\n",
-          f);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ------------------------------------------------------------------ one document */
+
+static vigil_status rej_line(vigil_buf *b, const vigil_doc *d, const char *source,
+                             const char *msg, const char *text, size_t len)
+{
+    vigil_status st = vigil_buf_append(b, "{\"id\":", 6);
+    const char *id = d && d->id ? d->id : source;
+    if (!st) st = vigil_buf_json_string(b, id, strlen(id));
+    if (!st) st = vigil_buf_append(b, ",\"source\":", 10);
+    if (!st) st = vigil_buf_json_string(b, source, strlen(source));
+    if (!st) st = vigil_buf_append(b, ",\"error\":", 9);
+    if (!st) st = vigil_buf_json_string(b, msg, strlen(msg));
+    if (!st && d && d->chunk)
+        st = vigil_buf_printf(b, ",\"chunk\":%u,\"offset\":%llu", d->chunk,
+                              (unsigned long long)d->offset);
+    if (!st) st = vigil_buf_append(b, ",\"text\":", 8);
+    if (!st) st = vigil_buf_json_string(b, text ? text : "", text ? len : 0);
+    if (!st) st = vigil_buf_append(b, "}\n", 2);
+    return st;
+}
+
+/* A message line into a job's buffer (dropped if memory runs out). */
+static void say(vigil_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(vigil_buf *b, const char *fmt, ...)
+{
+    char line[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n > 0 && vigil_buf_append(b, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1))
+        return;
+}
+
+/* Extracts, scans and renders one document into the job's buffers. */
+static void process(scan_session *s, vigil_scanner *sc, vigil_text *tx, job *j)
+{
+    const scan_opts *o = s->o;
+    j->out.len = j->err.len = j->rej.len = 0;
+    j->failed = j->repaired = false;
+    j->severity = VIGIL_SEV_INFO;
+    char where[1200];
+    if (j->path && strcmp(j->path, j->doc.id) != 0)
+        snprintf(where, sizeof where, "%s: %s", j->path, j->doc.id);
+    else
+        snprintf(where, sizeof where, "%s", j->doc.id);
+    if (!sc || !tx) {
+        say(&j->err, "vigil: %s: scan failed: out of memory\n", where);
+        j->failed = true;
+        return;
+    }
+    const char *text;
+    size_t len;
+    char warn[320];
+    vigil_status st = vigil_text_prepare(tx, &j->doc, &text, &len, warn, sizeof warn);
+    if (st == VIGIL_OK && warn[0]) {
+        say(&j->err, "vigil: %s: warning: %s\n", where, warn);
+        j->repaired = true;
+    }
+    const vigil_result *r = NULL;
+    if (st == VIGIL_OK)
+        st = vigil_scan(sc, text, len, &r);
+    if (st != VIGIL_OK) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "scan failed: %s", vigil_strerror(st));
+        say(&j->err, "vigil: %s: %s\n", where, msg);
+        j->failed = true;
+        if (s->rejects)
+            (void)!rej_line(&j->rej, &j->doc, j->path ? j->path : j->doc.id, msg,
+                     j->doc.text, j->doc.len);
+        return;
+    }
+    j->severity = r->severity;
+    if (!o->all && r->severity < o->min)
+        return;
+    j->doc.prepared = tx;
+    st = o->text ? vigil_result_text(r, &j->doc, &j->out)
+                 : vigil_result_json(r, &j->doc, o->explain, &j->out);
+    j->doc.prepared = NULL;
+    if (st != VIGIL_OK) {
+        j->out.len = 0;
+        say(&j->err, "vigil: %s: output failed: %s\n", where,
+                         vigil_strerror(st));
+        j->failed = true;
+    }
+}
+
+/* Writes a finished job's output and frees it (called in order, under the lock when threaded). */
+static void emit(scan_session *s, job *j)
+{
+    if (j->out.len)
+        fwrite(j->out.data, 1, j->out.len, stdout);
+    if (j->err.len)
+        fwrite(j->err.data, 1, j->err.len, stderr);
+    if (j->rej.len && s->rejects)
+        fwrite(j->rej.data, 1, j->rej.len, s->rejects);
+    s->scanned++;
+    s->chunks += j->doc.chunk ? 1 : 0;
+    s->failed += j->failed;
+    s->repaired += j->repaired;
+    if (!j->failed && j->out.len && j->severity >= s->o->min && j->severity > VIGIL_SEV_INFO)
+        s->reported++;
+    free(j->owned);
+    j->owned = NULL;
+    s->inflight -= j->bytes;
+    s->emitted++;
+    j->state = 0;
+}
+
+static void flush_ready(scan_session *s)
+{
+    bool any = false;
+    if (s->o->unordered) {
+        for (size_t i = 0; i < s->nring; i++)
+            if (s->ring[i].state == 3) {
+                emit(s, &s->ring[i]);
+                any = true;
+            }
+    } else {
+        for (;;) {
+            job *j = &s->ring[s->next_out % s->nring];
+            if (s->next_out >= s->next_seq || j->state != 3 || j->seq != s->next_out)
+                break;
+            emit(s, j);
+            s->next_out++;
+            any = true;
+        }
+    }
+    if (any) {
+        fflush(stdout);
+        pthread_cond_broadcast(&s->space);
+    }
 }
 
 static void *worker(void *arg)
 {
-    scan_state *s = arg;
+    scan_session *s = arg;
     vigil_scanner *sc = NULL;
-    vigil_status st = vigil_scanner_create(s->vault, &sc);
-    if (st == VIGIL_OK) {
+    vigil_text *tx = NULL;
+    if (vigil_scanner_create(s->vault, &sc) == VIGIL_OK) {
         vigil_scanner_set_rules(sc, s->rules);
         vigil_scanner_set_model(sc, s->model);
     }
+    if (vigil_text_create(&tx) != VIGIL_OK)
+        tx = NULL;
+    pthread_mutex_lock(&s->mu);
     for (;;) {
-        size_t i = atomic_fetch_add(&s->next, 1);
-        if (i >= s->njobs)
+        while (s->next_take == s->next_seq && !s->stopping)
+            pthread_cond_wait(&s->work, &s->mu);
+        if (s->next_take == s->next_seq && s->stopping)
             break;
-        job *j = &s->jobs[i];
-        if (st != VIGIL_OK) {
-            j->status = st;
-            continue;
-        }
-        const vigil_result *r;
-        j->status = vigil_scan(sc, j->doc.text, j->doc.len, &r);
-        if (j->status != VIGIL_OK)
-            continue;
-        j->severity = r->severity;
-        j->out.len = 0;
-        if (!s->o->all && r->severity < s->o->min)
-            continue;
-        j->status = s->o->text ? vigil_result_text(r, &j->doc, &j->out)
-                               : vigil_result_json(r, &j->doc, s->o->explain, &j->out);
+        job *j = &s->ring[s->next_take % s->nring];
+        s->next_take++;
+        j->state = 2;
+        pthread_mutex_unlock(&s->mu);
+        process(s, sc, tx, j);
+        pthread_mutex_lock(&s->mu);
+        j->state = 3;
+        flush_ready(s);
     }
+    pthread_mutex_unlock(&s->mu);
+    vigil_text_destroy(tx);
     vigil_scanner_destroy(sc);
     return NULL;
 }
 
-static void run_batch(scan_state *s)
+static char *pack(const vigil_doc *d, vigil_doc *out, const char *path, const char **path_out)
 {
-    if (s->njobs == 0)
-        return;
-    atomic_store(&s->next, 0);
-    int n = s->o->threads;
-    if ((size_t)n > s->njobs)
-        n = (int)s->njobs;
-    pthread_t th[256];
-    int started = 0;
-    for (int i = 1; i < n; i++)
-        if (pthread_create(&th[started], NULL, worker, s) == 0)
-            started++;
-    worker(s);
-    for (int i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
-    for (size_t i = 0; i < s->njobs; i++) {
-        job *j = &s->jobs[i];
-        s->scanned++;
-        if (j->status != VIGIL_OK) {
-            cli_error("%s: scan failed: %s", j->doc.id, vigil_strerror(j->status));
-            s->failed++;
-        } else if (j->out.len) {
-            fwrite(j->out.data, 1, j->out.len, stdout);
-            if (j->severity >= s->o->min && j->severity > VIGIL_SEV_INFO)
-                s->reported++;
-        }
-        free(j->owned);
-        j->owned = NULL;
-    }
-    fflush(stdout);
-    s->njobs = 0;
-    s->batch_bytes = 0;
-}
-
-static char *pack(const vigil_doc *d, vigil_doc *out)
-{
-    const char *parts[5] = {d->id, d->source, d->url, d->time, NULL};
+    const char *parts[6] = {d->id, d->source, d->url, d->time, d->charset, path};
     size_t total = d->len + 1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 6; i++)
         total += parts[i] ? strlen(parts[i]) + 1 : 0;
     char *p = malloc(total);
     if (!p)
         return NULL;
+    *out = *d;
     char *w = p;
-    memcpy(w, d->text, d->len);
+    if (d->len)
+        memcpy(w, d->text, d->len);
     w[d->len] = '\0';
     out->text = w;
-    out->len = d->len;
     w += d->len + 1;
-    const char **dst[4] = {&out->id, &out->source, &out->url, &out->time};
-    for (int i = 0; i < 4; i++) {
+    const char **dst[6] = {&out->id, &out->source, &out->url, &out->time, &out->charset,
+                           path_out};
+    for (int i = 0; i < 6; i++) {
         if (!parts[i]) {
             *dst[i] = NULL;
             continue;
@@ -178,58 +275,204 @@ static char *pack(const vigil_doc *d, vigil_doc *out)
     return p;
 }
 
-static void scan_path_file(scan_state *s, const char *path)
+static void show_progress(scan_session *s, uint64_t cur, bool final)
 {
-    char err[512];
-    vigil_reader *r;
-    vigil_status st = vigil_reader_open(path, s->o->fmt, s->o->max_doc, &r, err, sizeof err);
-    if (st != VIGIL_OK) {
-        cli_error("%s", err);
+    if (!s->progress)
+        return;
+    if (!final) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        double dt = (double)(t.tv_sec - s->last_progress.tv_sec) +
+                    (double)(t.tv_nsec - s->last_progress.tv_nsec) / 1e9;
+        if (dt < 0.25)
+            return;
+        s->last_progress = t;
+    }
+    double el = now_since(&s->t0);
+    double done = (double)(s->bytes_done + cur);
+    double rate = el > 0 ? done / el / 1e6 : 0;
+    char eta[32] = "";
+    if (s->bytes_total && rate > 0 && done < (double)s->bytes_total)
+        snprintf(eta, sizeof eta, "  ETA %.0fs", ((double)s->bytes_total - done) / 1e6 / rate);
+    fprintf(stderr, "\r\033[K%.1f MB  %zu docs  %.1f MB/s  %zu alerts%s", done / 1e6, s->scanned,
+            rate, s->reported, eta);
+    if (final)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+/* Hands a document to the workers (or scans it here with -j 1). */
+static void submit(scan_session *s, const vigil_doc *d, const char *source)
+{
+    if (s->nthreads == 0) {
+        job j = {0};
+        j.doc = *d;
+        j.path = source;
+        process(s, s->sc, s->text, &j);
+        emit(s, &j);
+        vigil_buf_free(&j.out);
+        vigil_buf_free(&j.err);
+        vigil_buf_free(&j.rej);
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        job *j = &s->ring[s->next_seq % s->nring];
+        if (j->state == 0 && (s->inflight == 0 || s->inflight + d->len <= INFLIGHT_BYTES))
+            break;
+        pthread_cond_wait(&s->space, &s->mu);
+    }
+    job *j = &s->ring[s->next_seq % s->nring];
+    pthread_mutex_unlock(&s->mu);
+    j->owned = pack(d, &j->doc, source, &j->path);
+    pthread_mutex_lock(&s->mu);
+    if (!j->owned) {
+        pthread_mutex_unlock(&s->mu);
+        cli_error("%s: out of memory", d->id);
         s->failed++;
         return;
     }
+    j->bytes = d->len;
+    s->inflight += d->len;
+    j->seq = s->next_seq++;
+    j->state = 1;
+    pthread_cond_signal(&s->work);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Errors found by the main thread are counted under the lock (workers count theirs). */
+static void count(scan_session *s, size_t *counter)
+{
+    if (s->nthreads)
+        pthread_mutex_lock(&s->mu);
+    (*counter)++;
+    if (s->nthreads)
+        pthread_mutex_unlock(&s->mu);
+}
+
+static void reject(scan_session *s, const char *source, const char *msg, const char *raw,
+                   size_t len)
+{
+    if (!s->rejects)
+        return;
+    vigil_buf b = {0};
+    vigil_doc d = {0};
+    char id[600];
+    snprintf(id, sizeof id, "%s", source);
+    d.id = id;
+    if (rej_line(&b, &d, source, msg, raw, len) == VIGIL_OK) {
+        if (s->nthreads)
+            pthread_mutex_lock(&s->mu);
+        fwrite(b.data, 1, b.len, s->rejects);
+        if (s->nthreads)
+            pthread_mutex_unlock(&s->mu);
+    }
+    vigil_buf_free(&b);
+}
+
+uint64_t scan_session_reader(scan_session *s, vigil_reader *r, const char *path)
+{
+    uint64_t last = 0;
     for (;;) {
         vigil_doc d;
-        st = vigil_reader_next(r, &d);
+        vigil_status st = vigil_reader_next(r, &d);
+        uint64_t pos = vigil_reader_position(r);
+        show_progress(s, pos, false);
+        last = pos;
         if (st == VIGIL_ERR_NOTFOUND)
             break;
+        if (st == VIGIL_ERR_SKIPPED) {
+            count(s, &s->skipped);
+            continue;
+        }
         if (st != VIGIL_OK) {
-            cli_error("%s", vigil_reader_errmsg(r));
-            s->failed++;
+            const char *msg = vigil_reader_errmsg(r);
+            cli_error("%s", msg);
+            count(s, &s->failed);
+            size_t rl;
+            const char *raw = vigil_reader_rejected(r, &rl);
+            reject(s, path, msg, raw, rl);
             if (st == VIGIL_ERR_NOMEM || st == VIGIL_ERR_IO)
                 break;
             continue;
         }
-        job *j = &s->jobs[s->njobs];
-        memset(&j->doc, 0, sizeof j->doc);
-        j->owned = pack(&d, &j->doc);
-        if (!j->owned) {
-            cli_error("%s: out of memory", d.id);
-            s->failed++;
-            continue;
-        }
-        j->status = VIGIL_OK;
-        s->njobs++;
-        s->batch_bytes += d.len;
-        if (s->njobs == BATCH_DOCS || s->batch_bytes >= BATCH_BYTES)
-            run_batch(s);
+        submit(s, &d, path);
     }
+    return last;
+}
+
+static bool excluded(const scan_opts *o, const char *path, bool dir)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (size_t i = 0; i < o->nexclude; i++)
+        if (fnmatch(o->exclude[i], base, 0) == 0 || fnmatch(o->exclude[i], path, 0) == 0)
+            return true;
+    if (dir || o->ninclude == 0)
+        return false;
+    for (size_t i = 0; i < o->ninclude; i++)
+        if (fnmatch(o->include[i], base, 0) == 0 || fnmatch(o->include[i], path, 0) == 0)
+            return false;
+    return true;
+}
+
+void scan_session_file(scan_session *s, const char *path)
+{
+    char err[1024];
+    vigil_reader *r;
+    vigil_status st = vigil_reader_open(path, s->o->fmt, s->o->max_doc, &r, err, sizeof err);
+    if (st == VIGIL_ERR_SKIPPED) {
+        if (s->o->verbose)
+            cli_error("%s", err);
+        count(s, &s->skipped);
+        return;
+    }
+    if (st != VIGIL_OK) {
+        cli_error("%s", err);
+        count(s, &s->failed);
+        reject(s, path, err, NULL, 0);
+        return;
+    }
+    s->files++;
+    uint64_t done = scan_session_reader(s, r, path);
+    s->bytes_done += done;
     vigil_reader_close(r);
 }
+
+typedef struct visit {
+    dev_t dev;
+    ino_t ino;
+    const struct visit *up;
+} visit;
 
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Walks a directory in sorted order without following symbolic links (so link loops cannot
- * trap the walk). */
-static void scan_dir(scan_state *s, const char *dir)
+/* Walks a directory in sorted order. Symbolic links are followed; a directory already on the
+ * current path (a link loop) is reported and not entered again. */
+static void walk(scan_session *s, const char *dir, const visit *up, bool size_only)
 {
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return;
+    for (const visit *v = up; v; v = v->up)
+        if (v->dev == sb.st_dev && v->ino == sb.st_ino) {
+            if (!size_only)
+                cli_error("%s: symbolic link loop; not entered again", dir);
+            return;
+        }
+    visit me = {sb.st_dev, sb.st_ino, up};
     DIR *d = opendir(dir);
     if (!d) {
-        cli_error("%s: cannot open directory: %s", dir, strerror(errno));
-        s->failed++;
+        if (!size_only) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s: cannot open directory: %s", dir, strerror(errno));
+            cli_error("%s", msg);
+            count(s, &s->failed);
+            reject(s, dir, msg, NULL, 0);
+        }
         return;
     }
     char **names = NULL;
@@ -257,14 +500,27 @@ static void scan_dir(scan_state *s, const char *dir)
         char *p = malloc(l);
         if (p) {
             snprintf(p, l, "%s/%s", dir, names[i]);
-            struct stat sb;
-            if (lstat(p, &sb) != 0) {
-                cli_error("%s: %s", p, strerror(errno));
-                s->failed++;
-            } else if (S_ISDIR(sb.st_mode)) {
-                scan_dir(s, p);
-            } else if (S_ISREG(sb.st_mode)) {
-                scan_path_file(s, p);
+            struct stat fs;
+            if (stat(p, &fs) != 0) {
+                if (!size_only) {
+                    char msg[1024];
+                    snprintf(msg, sizeof msg, "%s: %s", p, strerror(errno));
+                    cli_error("%s", msg);
+                    count(s, &s->failed);
+                    reject(s, p, msg, NULL, 0);
+                }
+            } else if (S_ISDIR(fs.st_mode)) {
+                if (!excluded(s->o, p, true))
+                    walk(s, p, &me, size_only);
+            } else if (S_ISREG(fs.st_mode)) {
+                if (excluded(s->o, p, false)) {
+                    if (!size_only)
+                        s->excluded++;
+                } else if (size_only) {
+                    s->bytes_total += (uint64_t)fs.st_size;
+                } else {
+                    scan_session_file(s, p);
+                }
             }
             free(p);
         }
@@ -273,132 +529,354 @@ static void scan_dir(scan_state *s, const char *dir)
     free(names);
 }
 
+void scan_session_path(scan_session *s, const char *path)
+{
+    struct stat sb;
+    if (strcmp(path, "-") == 0) {
+        scan_session_file(s, "-");
+    } else if (stat(path, &sb) != 0) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s: %s", path, strerror(errno));
+        cli_error("%s", msg);
+        count(s, &s->failed);
+        reject(s, path, msg, NULL, 0);
+    } else if (S_ISDIR(sb.st_mode)) {
+        walk(s, path, NULL, false);
+    } else {
+        scan_session_file(s, path);
+    }
+}
+
+/* ------------------------------------------------------------------ session */
+
+int scan_session_open(const scan_opts *o, scan_session **out)
+{
+    scan_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return 2;
+    s->o = o;
+    clock_gettime(CLOCK_MONOTONIC, &s->t0);
+    if (cli_open_vault(o->vault, &s->vault) != 0) {
+        free(s);
+        return 2;
+    }
+    char err[512];
+    if (vigil_rules_load(s->vault, o->rules, o->nrules, &s->rules, err, sizeof err) != VIGIL_OK) {
+        cli_error("%s", err);
+        scan_session_close(s);
+        return 2;
+    }
+    if (!o->no_model && cli_load_model(o->model, &s->model) != 0) {
+        scan_session_close(s);
+        return 2;
+    }
+    if (o->rejects) {
+        s->rejects = fopen(o->rejects, "wb");
+        if (!s->rejects) {
+            cli_error("--rejects: cannot write %s: %s", o->rejects, strerror(errno));
+            scan_session_close(s);
+            return 2;
+        }
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->work, NULL);
+    pthread_cond_init(&s->space, NULL);
+    s->locks = true;
+    if (o->threads <= 1) {
+        if (vigil_scanner_create(s->vault, &s->sc) != VIGIL_OK ||
+            vigil_text_create(&s->text) != VIGIL_OK) {
+            cli_error("out of memory");
+            scan_session_close(s);
+            return 2;
+        }
+        vigil_scanner_set_rules(s->sc, s->rules);
+        vigil_scanner_set_model(s->sc, s->model);
+    } else {
+        s->nring = (size_t)o->threads * RING_PER_THREAD;
+        s->ring = calloc(s->nring, sizeof *s->ring);
+        if (!s->ring) {
+            scan_session_close(s);
+            return 2;
+        }
+        for (int i = 0; i < o->threads; i++)
+            if (pthread_create(&s->th[s->nthreads], NULL, worker, s) == 0)
+                s->nthreads++;
+        if (s->nthreads == 0) {
+            cli_error("cannot start scanning threads");
+            scan_session_close(s);
+            return 2;
+        }
+    }
+    s->progress = o->progress;
+    if (s->progress) /* the total, for the ETA */
+        for (size_t i = 0; i < o->npaths; i++) {
+            struct stat sb;
+            if (stat(o->paths[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+                walk(s, o->paths[i], NULL, true);
+            else if (stat(o->paths[i], &sb) == 0 && S_ISREG(sb.st_mode))
+                s->bytes_total += (uint64_t)sb.st_size;
+        }
+    *out = s;
+    return 0;
+}
+
+void scan_session_flush(scan_session *s)
+{
+    if (s->nthreads) {
+        pthread_mutex_lock(&s->mu);
+        while (s->emitted < s->next_seq) {
+            flush_ready(s);
+            if (s->emitted < s->next_seq)
+                pthread_cond_wait(&s->space, &s->mu);
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+    fflush(stdout);
+    if (s->rejects)
+        fflush(s->rejects);
+}
+
+void scan_session_stats(const scan_session *s, size_t *reported, size_t *failed)
+{
+    *reported = s->reported;
+    *failed = s->failed;
+}
+
+int scan_session_close(scan_session *s)
+{
+    if (!s)
+        return 2;
+    if (s->nthreads) {
+        scan_session_flush(s);
+        pthread_mutex_lock(&s->mu);
+        s->stopping = true;
+        pthread_cond_broadcast(&s->work);
+        pthread_mutex_unlock(&s->mu);
+        for (int i = 0; i < s->nthreads; i++)
+            pthread_join(s->th[i], NULL);
+    }
+    show_progress(s, 0, true);
+    for (size_t i = 0; i < s->nring; i++) {
+        vigil_buf_free(&s->ring[i].out);
+        vigil_buf_free(&s->ring[i].err);
+        vigil_buf_free(&s->ring[i].rej);
+        free(s->ring[i].owned);
+    }
+    free(s->ring);
+    if (s->rejects && fclose(s->rejects) != 0) {
+        cli_error("--rejects: write failed: %s", strerror(errno));
+        s->failed++;
+    }
+    int rc = s->failed ? 2 : s->reported ? 0 : 1;
+    if (s->o && s->vault && !s->o->quiet) {
+        double el = now_since(&s->t0);
+        fprintf(stderr, "vigil: %zu document%s scanned (%zu chunk%s) from %zu file%s, %zu "
+                "reported, %zu skipped (not text), %zu failed, %zu repaired, in %.2f s\n",
+                s->scanned, s->scanned == 1 ? "" : "s", s->chunks, s->chunks == 1 ? "" : "s",
+                s->files, s->files == 1 ? "" : "s", s->reported, s->skipped, s->failed,
+                s->repaired, el);
+    }
+    vigil_text_destroy(s->text);
+    vigil_scanner_destroy(s->sc);
+    vigil_rules_free(s->rules);
+    vigil_model_free(s->model);
+    vigil_vault_close(s->vault);
+    if (s->locks) {
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->work);
+        pthread_cond_destroy(&s->space);
+    }
+    free(s);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ options */
+
+void scan_opts_init(scan_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->min = VIGIL_SEV_LOW;
+    o->max_doc = (size_t)8 << 20;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    o->threads = cores > 0 ? (int)cores : 1;
+    o->progress = isatty(2);
+}
+
+enum {
+    OPT_VAULT = 256, OPT_JSONL, OPT_ALL, OPT_MIN, OPT_FORMAT, OPT_INPUT_FORMAT, OPT_MAXDOC,
+    OPT_RULES, OPT_EXPLAIN, OPT_MODEL, OPT_NOMODEL, OPT_INCLUDE, OPT_EXCLUDE, OPT_REJECTS,
+    OPT_UNORDERED, OPT_PROGRESS, OPT_NOPROGRESS, OPT_QUIET, OPT_VERBOSE,
+};
+
+static const struct option scan_long[] = {
+    {"vault", required_argument, NULL, OPT_VAULT},
+    {"jsonl", no_argument, NULL, OPT_JSONL},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"min-severity", required_argument, NULL, OPT_MIN},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"input-format", required_argument, NULL, OPT_INPUT_FORMAT},
+    {"threads", required_argument, NULL, 'j'},
+    {"max-doc", required_argument, NULL, OPT_MAXDOC},
+    {"rules", required_argument, NULL, OPT_RULES},
+    {"explain", no_argument, NULL, OPT_EXPLAIN},
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"no-model", no_argument, NULL, OPT_NOMODEL},
+    {"include", required_argument, NULL, OPT_INCLUDE},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"rejects", required_argument, NULL, OPT_REJECTS},
+    {"unordered", no_argument, NULL, OPT_UNORDERED},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NOPROGRESS},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+const struct option *scan_long_options(void)
+{
+    return scan_long;
+}
+
+int scan_parse_option(int c, const char *arg, scan_opts *o)
+{
+    char *end;
+    switch (c) {
+    case OPT_VAULT: o->vault = arg; return 0;
+    case OPT_JSONL: o->fmt = VIGIL_INPUT_JSONL; return 0;
+    case OPT_ALL: o->all = true; o->min = VIGIL_SEV_INFO; return 0;
+    case OPT_MIN:
+        if (vigil_severity_parse(arg, &o->min) != VIGIL_OK) {
+            cli_error("--min-severity: '%s' is not one of info, low, medium, high, critical", arg);
+            return 2;
+        }
+        return 0;
+    case OPT_FORMAT:
+    case OPT_INPUT_FORMAT:
+        /* --format names an output (json, text) or an input format (plain, jsonl, html, warc,
+         * mbox, eml); --input-format only the latter */
+        if (c == OPT_FORMAT && strcmp(arg, "text") == 0) {
+            o->text = true;
+        } else if (c == OPT_FORMAT && strcmp(arg, "json") == 0) {
+            o->text = false;
+        } else if (vigil_input_format_parse(arg, &o->fmt) != VIGIL_OK) {
+            cli_error("--format: '%s' is not an output format (json, text) or an input format "
+                      "(plain, jsonl, html, warc, mbox, eml)", arg);
+            return 2;
+        }
+        return 0;
+    case 'j': {
+        long v = strtol(arg, &end, 10);
+        if (*end || v < 1 || v > 256) {
+            cli_error("-j: '%s' is not a thread count from 1 to 256", arg);
+            return 2;
+        }
+        o->threads = (int)v;
+        return 0;
+    }
+    case OPT_MAXDOC: {
+        unsigned long long v = strtoull(arg, &end, 10);
+        if (*end || v < 1024 || v > ((unsigned long long)1 << 32)) {
+            cli_error("--max-doc: '%s' is not a byte count from 1024 to 4294967296", arg);
+            return 2;
+        }
+        o->max_doc = (size_t)v;
+        return 0;
+    }
+    case OPT_RULES:
+        if (o->nrules == sizeof o->rules / sizeof *o->rules) {
+            cli_error("--rules: at most %zu files", sizeof o->rules / sizeof *o->rules);
+            return 2;
+        }
+        o->rules[o->nrules++] = arg;
+        return 0;
+    case OPT_INCLUDE:
+    case OPT_EXCLUDE: {
+        size_t *n = c == OPT_INCLUDE ? &o->ninclude : &o->nexclude;
+        if (*n == 32) {
+            cli_error("--include/--exclude: at most 32 patterns each");
+            return 2;
+        }
+        (c == OPT_INCLUDE ? o->include : o->exclude)[(*n)++] = arg;
+        return 0;
+    }
+    case OPT_EXPLAIN: o->explain = true; return 0;
+    case OPT_MODEL: o->model = arg; return 0;
+    case OPT_NOMODEL: o->no_model = true; return 0;
+    case OPT_REJECTS: o->rejects = arg; return 0;
+    case OPT_UNORDERED: o->unordered = true; return 0;
+    case OPT_PROGRESS: o->progress = true; return 0;
+    case OPT_NOPROGRESS: o->progress = false; return 0;
+    case 'q': o->quiet = true; return 0;
+    case OPT_VERBOSE: o->verbose = true; return 0;
+    default: return -1;
+    }
+}
+
+static void scan_usage(FILE *f)
+{
+    fputs("usage: vigil scan [--vault DIR] [OPTIONS] [PATH...]\n"
+          "\n"
+          "Scans files, directories (recursively) or standard input (no PATH, or '-'). Formats\n"
+          "are found from content and extension: plain text, JSON Lines, HTML, WARC (.warc,\n"
+          ".warc.gz), mbox and .eml mail; gzip and zstd are undone whatever the name.\n"
+          "  --format FMT          output json (default) or text; or force an input format:\n"
+          "                        plain, jsonl, html, warc, mbox, eml (also --input-format)\n"
+          "  --jsonl               the same as --format jsonl\n"
+          "  --all                 print every document, info included\n"
+          "  --min-severity LEVEL  info|low|medium|high|critical (default low)\n"
+          "  -j, --threads N       scanning threads (default: number of cores)\n"
+          "  --unordered           print results as they are ready, not in input order\n"
+          "  --max-doc BYTES       larger documents are scanned in overlapping chunks\n"
+          "                        (default 8388608)\n"
+          "  --include GLOB        in directories, scan only files matching GLOB (repeatable)\n"
+          "  --exclude GLOB        skip files and directories matching GLOB (repeatable)\n"
+          "  --rejects FILE        write every document or line that could not be processed\n"
+          "                        to FILE as JSON Lines (scan FILE again once fixed)\n"
+          "  --rules FILE          threat rules added to the built-in ones (a file starting\n"
+          "                        with 'replace' replaces them); may be repeated\n"
+          "  --explain             the rules behind each threat score\n"
+          "  --model FILE          threat model (default: the built-in one)\n"
+          "  --no-model            threat rules only\n"
+          "  --progress, --no-progress  progress line on stderr (default: when a terminal)\n"
+          "  -q, --quiet           no summary line at the end\n"
+          "  --verbose             name every file skipped as binary\n"
+          "\n"
+          "Exit status: 0 something reported, 1 nothing reported, 2 an error occurred (even when\n"
+          "something was reported).\n",
+          f);
+}
+
 int cmd_scan(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"vault", required_argument, NULL, 'v'},
-        {"jsonl", no_argument, NULL, 'J'},
-        {"all", no_argument, NULL, 'a'},
-        {"min-severity", required_argument, NULL, 'm'},
-        {"format", required_argument, NULL, 'f'},
-        {"threads", required_argument, NULL, 'j'},
-        {"max-doc", required_argument, NULL, 'M'},
-        {"rules", required_argument, NULL, 'R'},
-        {"explain", no_argument, NULL, 'E'},
-        {"model", required_argument, NULL, 'O'},
-        {"no-model", no_argument, NULL, 'N'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    scan_opts o = {.min = VIGIL_SEV_LOW, .max_doc = (size_t)256 << 20};
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    o.threads = cores > 0 ? (int)cores : 1;
+    scan_opts o;
+    scan_opts_init(&o);
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'v': o.vault = optarg; break;
-        case 'J': o.fmt = VIGIL_INPUT_JSONL; break;
-        case 'a': o.all = true; break;
-        case 'm':
-            if (vigil_severity_parse(optarg, &o.min) != VIGIL_OK) {
-                cli_error("--min-severity: '%s' is not one of info, low, medium, high, critical",
-                          optarg);
-                return 2;
-            }
-            break;
-        case 'f':
-            if (strcmp(optarg, "text") == 0)
-                o.text = true;
-            else if (strcmp(optarg, "json") != 0) {
-                cli_error("--format: '%s' is not json or text", optarg);
-                return 2;
-            }
-            break;
-        case 'j': {
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 1 || v > 256) {
-                cli_error("-j: '%s' is not a thread count from 1 to 256", optarg);
-                return 2;
-            }
-            o.threads = (int)v;
-            break;
+    while ((c = getopt_long(argc, argv, "j:qh", scan_long, NULL)) != -1) {
+        if (c == 'h') {
+            scan_usage(stdout);
+            return 0;
         }
-        case 'M': {
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (*end || v < 1024 || v > ((unsigned long long)1 << 32)) {
-                cli_error("--max-doc: '%s' is not a byte count from 1024 to 4294967296", optarg);
-                return 2;
-            }
-            o.max_doc = (size_t)v;
-            break;
+        int rc = scan_parse_option(c, optarg, &o);
+        if (rc == -1) {
+            scan_usage(stderr);
+            return 2;
         }
-        case 'R':
-            if (o.nrules == sizeof o.rules / sizeof *o.rules) {
-                cli_error("--rules: at most %zu files", sizeof o.rules / sizeof *o.rules);
-                return 2;
-            }
-            o.rules[o.nrules++] = optarg;
-            break;
-        case 'E': o.explain = true; break;
-        case 'O': o.model = optarg; break;
-        case 'N': o.no_model = true; break;
-        case 'h': scan_usage(stdout); return 0;
-        default: scan_usage(stderr); return 2;
-        }
+        if (rc)
+            return rc;
     }
-    if (o.all)
-        o.min = VIGIL_SEV_INFO;
-    vigil_vault *v;
-    if (cli_open_vault(o.vault, &v) != 0)
+    o.paths = argv + optind;
+    o.npaths = (size_t)(argc - optind);
+    scan_session *s;
+    if (scan_session_open(&o, &s) != 0)
         return 2;
-    scan_state s = {.o = &o, .vault = v};
-    char err[512];
-    if (vigil_rules_load(v, o.rules, o.nrules, &s.rules, err, sizeof err) != VIGIL_OK) {
-        cli_error("%s", err);
-        vigil_vault_close(v);
-        return 2;
-    }
-    if (!o.no_model && cli_load_model(o.model, &s.model) != 0) {
-        vigil_rules_free(s.rules);
-        vigil_vault_close(v);
-        return 2;
-    }
-    s.jobs = calloc(BATCH_DOCS, sizeof *s.jobs);
-    if (!s.jobs) {
-        vigil_vault_close(v);
-        return 2;
-    }
     if (o.text)
         printf("%-8s %5s  %-8s  %-28s  %s\n", "SEVERITY", "SCORE", "PERSON", "MATCHED",
                "DOCUMENT");
     if (optind == argc)
-        scan_path_file(&s, "-");
-    for (int i = optind; i < argc; i++) {
-        struct stat sb;
-        if (strcmp(argv[i], "-") == 0)
-            scan_path_file(&s, "-");
-        else if (stat(argv[i], &sb) != 0) {
-            cli_error("%s: %s", argv[i], strerror(errno));
-            s.failed++;
-        } else if (S_ISDIR(sb.st_mode))
-            scan_dir(&s, argv[i]);
-        else
-            scan_path_file(&s, argv[i]);
-    }
-    run_batch(&s);
-    for (size_t i = 0; i < BATCH_DOCS; i++)
-        vigil_buf_free(&s.jobs[i].out);
-    free(s.jobs);
-    vigil_rules_free(s.rules);
-    vigil_model_free(s.model);
-    vigil_vault_close(v);
-    if (s.failed)
-        cli_error("%zu document%s or file%s could not be scanned; %zu scanned, %zu reported",
-                  s.failed, s.failed == 1 ? "" : "s", s.failed == 1 ? "" : "s", s.scanned,
-                  s.reported);
-    if (s.failed)
-        return 2;
-    return s.reported ? 0 : 1;
+        scan_session_path(s, "-");
+    for (int i = optind; i < argc; i++)
+        scan_session_path(s, argv[i]);
+    return scan_session_close(s);
 }

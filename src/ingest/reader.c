@@ -1,94 +1,323 @@
 /*
- * Document readers: a plain file (one document, id = path), or JSON Lines (one document per
- * line: {"id", "text", "source", "url", "time"}, only "text" required, id defaulting to
- * path:line). Lines and documents are read through one reused buffer capped at max_doc bytes,
- * so memory stays bounded whatever the input; a line or file past the cap is reported and
- * skipped, and reading goes on with the next line.
+ * Document readers. A file is opened through the stream layers (gzip and zstd undone whatever
+ * its name), its format is found from its extension or its first bytes, and it is cut into
+ * documents:
+ *   plain, html, eml  one document per file
+ *   jsonl             one per line {"id", "text", "source", "url", "time"}
+ *   mbox              one per message ("From " separator lines)
+ *   warc              one per response, resource or conversion record
+ * Every document's body is pulled through a stream and emitted in pieces of at most max_doc
+ * bytes that overlap by OVERLAP bytes, so a 20 GB record or a 2 GB line never sits in memory
+ * and a name and address across a cut are still seen together. Readers only split and label;
+ * the heavy work (HTML parsing, MIME decoding) is vigil_text_prepare's, on the scanning
+ * threads.
+ *
+ * Errors name the file, the record or line, and the byte offset. A record error leaves the
+ * reader ready for the next record (a WARC record whose Content-Length lies is followed by a
+ * search for the next "WARC/" header line), and the bytes of a rejected line are kept for
+ * --rejects.
  */
-#include "../internal.h"
+#include "ingest_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define SNIFF 4096
+#define HEADER_LINE_MAX 65536
+#define HEADER_LINES_MAX 512
+
+typedef struct fields {
+    char type[32], id[256], uri[2048], date[64], ctype[256];
+    uint64_t length;
+    bool has_length;
+} fields;
 
 struct vigil_reader {
-    FILE *f;
     char *path;
-    bool is_stdin;
     vigil_input_format fmt;
-    size_t max_doc;
-    char *buf;
-    size_t cap;
-    size_t line;
+    size_t max_doc, overlap;
+    vigil_stream *in;
+    const uint64_t *raw_pos;
+    char errmsg[1024];
     bool done;
+    /* the document being emitted */
+    vigil_stream *body;     /* top of the body's stream chain */
+    vigil_stream *chain[4]; /* layers to close after the body (top first) */
+    size_t nchain;
+    vigil_content content;
+    vigil_buf buf;      /* the current piece: buf[0..have) */
+    size_t shift;       /* bytes to drop from buf before the next piece */
+    size_t seen;        /* bytes at the start of buf already in the previous piece */
+    uint64_t buf_off;   /* offset of buf[0] in the body */
+    unsigned chunk;
+    bool body_eof, chunked;
+    vigil_status pending; /* an error met while filling, reported on the next call */
+    char pending_msg[512];
+    char *id, *url, *time, *charset;
+    char idbuf[600];
+    /* jsonl */
     json_t *cur;
-    char *id;
-    char errmsg[512];
+    size_t line;
+    /* records (warc, mbox) */
+    size_t record;
+    uint64_t rec_off;
+    bool have_version; /* the next WARC record's version line was read while resynchronizing */
+    fields rec;        /* the current WARC record */
+    vigil_buf rejected;
 };
 
-static bool ends_with(const char *s, const char *suf)
+/* ------------------------------------------------------------------ formats */
+
+static const char *const format_names[] = {"auto", "plain", "jsonl", "html", "warc", "mbox",
+                                           "eml"};
+
+vigil_status vigil_input_format_parse(const char *name, vigil_input_format *out)
 {
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && strcmp(s + a - b, suf) == 0;
+    for (unsigned i = 1; i < sizeof format_names / sizeof *format_names; i++)
+        if (strcmp(name, format_names[i]) == 0) {
+            *out = (vigil_input_format)i;
+            return VIGIL_OK;
+        }
+    return VIGIL_ERR_ARG;
 }
 
-vigil_status vigil_reader_open(const char *path, vigil_input_format fmt, size_t max_doc,
-                               vigil_reader **out, char *err, size_t errlen)
+const char *vigil_input_format_name(vigil_input_format f)
+{
+    return (unsigned)f < sizeof format_names / sizeof *format_names ? format_names[f] : "?";
+}
+
+static bool ends_with(const char *s, size_t n, const char *suf)
+{
+    size_t b = strlen(suf);
+    return n >= b && strncasecmp(s + n - b, suf, b) == 0;
+}
+
+static vigil_input_format by_extension(const char *path)
+{
+    size_t n = strlen(path);
+    if (ends_with(path, n, ".gz"))
+        n -= 3;
+    else if (ends_with(path, n, ".zst"))
+        n -= 4;
+    else if (ends_with(path, n, ".zstd"))
+        n -= 5;
+    static const struct {
+        const char *ext;
+        vigil_input_format f;
+    } map[] = {{".jsonl", VIGIL_INPUT_JSONL}, {".ndjson", VIGIL_INPUT_JSONL},
+               {".warc", VIGIL_INPUT_WARC},   {".arc.warc", VIGIL_INPUT_WARC},
+               {".mbox", VIGIL_INPUT_MBOX},   {".mbx", VIGIL_INPUT_MBOX},
+               {".eml", VIGIL_INPUT_EML},     {".html", VIGIL_INPUT_HTML},
+               {".htm", VIGIL_INPUT_HTML},    {".xhtml", VIGIL_INPUT_HTML},
+               {".txt", VIGIL_INPUT_PLAIN}};
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (ends_with(path, n, map[i].ext))
+            return map[i].f;
+    return VIGIL_INPUT_AUTO;
+}
+
+static bool header_line(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && ((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+                     (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+        i++;
+    return i > 0 && i < n && s[i] == ':';
+}
+
+/* Looks at the first bytes; *binary when they are not text. */
+static vigil_input_format by_content(const char *d, size_t n, bool *binary)
+{
+    *binary = false;
+    size_t i = 0;
+    if (n >= 3 && (unsigned char)d[0] == 0xef && (unsigned char)d[1] == 0xbb &&
+        (unsigned char)d[2] == 0xbf)
+        i = 3;
+    while (i < n && (d[i] == ' ' || d[i] == '\n' || d[i] == '\r' || d[i] == '\t'))
+        i++;
+    const char *s = d + i;
+    size_t m = n - i;
+    if (m >= 7 && memcmp(s, "WARC/1.", 7) == 0)
+        return VIGIL_INPUT_WARC;
+    static const char *const magic[] = {"%PDF", "\x89PNG", "\xff\xd8\xff", "PK\x03\x04", "GIF8",
+                                        "\x7f" "ELF", "BZh", "\xfd" "7zXZ"};
+    for (size_t k = 0; k < sizeof magic / sizeof *magic; k++)
+        if (m >= strlen(magic[k]) && memcmp(s, magic[k], strlen(magic[k])) == 0) {
+            *binary = true;
+            return VIGIL_INPUT_PLAIN;
+        }
+    if (memchr(d, '\0', n)) {
+        *binary = true;
+        return VIGIL_INPUT_PLAIN;
+    }
+    if (m >= 5 && memcmp(s, "From ", 5) == 0) {
+        const char *nl = memchr(s, '\n', m);
+        if (nl && header_line(nl + 1, m - (size_t)(nl + 1 - s)))
+            return VIGIL_INPUT_MBOX;
+    }
+    /* a message: header lines first, one of them a mail header */
+    if (header_line(s, m)) {
+        static const char *const mail[] = {"\nfrom:", "\nsubject:", "\nmessage-id:",
+                                           "\nreceived:", "\nmime-version:", "\nreturn-path:",
+                                           "\ndelivered-to:", "\nto:", "\ndate:"};
+        char low[SNIFF + 2];
+        size_t l = m < SNIFF ? m : SNIFF;
+        low[0] = '\n';
+        for (size_t k = 0; k < l; k++)
+            low[k + 1] = (char)((s[k] >= 'A' && s[k] <= 'Z') ? s[k] + 32 : s[k]);
+        low[l + 1] = '\0';
+        int hits = 0;
+        for (size_t k = 0; k < sizeof mail / sizeof *mail; k++)
+            hits += strstr(low, mail[k]) != NULL;
+        if (hits >= 2)
+            return VIGIL_INPUT_EML;
+    }
+    if (m >= 9 && (strncasecmp(s, "<!doctype", 9) == 0 || strncasecmp(s, "<html", 5) == 0 ||
+                   strncasecmp(s, "<head", 5) == 0 || strncasecmp(s, "<body", 5) == 0 ||
+                   strncasecmp(s, "<?xml", 5) == 0))
+        return VIGIL_INPUT_HTML;
+    if (m >= 2 && s[0] == '{') {
+        const char *nl = memchr(s, '\n', m);
+        json_t *o = json_loadb(s, nl ? (size_t)(nl - s) : m, 0, NULL);
+        bool ok = json_is_object(o) && json_is_string(json_object_get(o, "text"));
+        json_decref(o);
+        if (ok)
+            return VIGIL_INPUT_JSONL;
+    }
+    return VIGIL_INPUT_PLAIN;
+}
+
+/* ------------------------------------------------------------------ open, close */
+
+static void rerr(vigil_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void rerr(vigil_reader *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->errmsg, sizeof r->errmsg, fmt, ap);
+    va_end(ap);
+}
+
+static vigil_status open_fd(vigil_reader *r, int fd, vigil_input_format fmt, char *err,
+                            size_t errlen)
+{
+    vigil_stream *in;
+    vigil_status st = vigil_stream_file(fd, r->path, &in, &r->raw_pos);
+    if (st == VIGIL_ERR_IO) {
+        vigil_errf(err, errlen, "%s: %s", r->path, in->err);
+        vigil_stream_close(in);
+        return st;
+    }
+    if (st) {
+        if (fd > 2)
+            close(fd);
+        return st;
+    }
+    r->in = in;
+    if (fmt == VIGIL_INPUT_AUTO)
+        fmt = by_extension(r->path);
+    const char *d;
+    ssize_t n = vigil_stream_peek(in, SNIFF, &d);
+    if (n < 0) {
+        vigil_errf(err, errlen, "%s: %s", r->path, in->err);
+        return VIGIL_ERR_IO;
+    }
+    bool binary = false;
+    vigil_input_format sniffed = by_content(d, (size_t)n, &binary);
+    if (fmt == VIGIL_INPUT_AUTO) {
+        if (binary) {
+            vigil_errf(err, errlen, "%s: binary file (not text); skipped", r->path);
+            return VIGIL_ERR_SKIPPED;
+        }
+        fmt = sniffed;
+    }
+    r->fmt = fmt;
+    return VIGIL_OK;
+}
+
+static vigil_reader *reader_new(const char *name, size_t max_doc)
 {
     vigil_reader *r = calloc(1, sizeof *r);
     if (!r)
-        return VIGIL_ERR_NOMEM;
-    r->is_stdin = !path || strcmp(path, "-") == 0;
-    r->path = strdup(r->is_stdin ? "-" : path);
+        return NULL;
+    r->path = strdup(name);
     r->max_doc = max_doc ? max_doc : (size_t)8 << 20;
-    if (fmt == VIGIL_INPUT_AUTO)
-        fmt = !r->is_stdin && ends_with(path, ".jsonl") ? VIGIL_INPUT_JSONL : VIGIL_INPUT_PLAIN;
-    r->fmt = fmt;
+    /* the overlap covers any one identifier, threat sentence or name-and-address pair */
+    r->overlap = r->max_doc / 4 < 16384 ? r->max_doc / 4 : 16384;
+    r->buf.max = r->max_doc + 2;
     if (!r->path) {
         free(r);
+        return NULL;
+    }
+    return r;
+}
+
+vigil_status vigil_reader_open_fd(int fd, const char *name, vigil_input_format fmt,
+                                  size_t max_doc, vigil_reader **out, char *err, size_t errlen)
+{
+    vigil_reader *r = reader_new(name, max_doc);
+    if (!r) {
+        close(fd);
         return VIGIL_ERR_NOMEM;
     }
-    r->f = r->is_stdin ? stdin : fopen(path, "rb");
-    if (!r->f) {
-        vigil_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        vigil_status st = errno == ENOENT ? VIGIL_ERR_NOTFOUND : VIGIL_ERR_IO;
-        free(r->path);
-        free(r);
+    vigil_status st = open_fd(r, fd, fmt, err, errlen);
+    if (st) {
+        vigil_reader_close(r);
         return st;
     }
     *out = r;
     return VIGIL_OK;
 }
 
-vigil_status vigil_reader_open_stream(FILE *f, const char *name, vigil_input_format fmt,
-                                      size_t max_doc, vigil_reader **out)
+vigil_status vigil_reader_open(const char *path, vigil_input_format fmt, size_t max_doc,
+                               vigil_reader **out, char *err, size_t errlen)
 {
-    vigil_reader *r = calloc(1, sizeof *r);
+    bool is_stdin = !path || strcmp(path, "-") == 0;
+    vigil_reader *r = reader_new(is_stdin ? "-" : path, max_doc);
     if (!r)
         return VIGIL_ERR_NOMEM;
-    r->path = strdup(name);
-    if (!r->path) {
+    int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        vigil_errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        vigil_status st = errno == ENOENT ? VIGIL_ERR_NOTFOUND : VIGIL_ERR_IO;
+        free(r->path);
         free(r);
-        return VIGIL_ERR_NOMEM;
+        return st;
     }
-    r->f = f;
-    r->is_stdin = true; /* borrowed: not closed */
-    r->fmt = fmt == VIGIL_INPUT_AUTO ? VIGIL_INPUT_PLAIN : fmt;
-    r->max_doc = max_doc ? max_doc : (size_t)8 << 20;
+    vigil_status st = open_fd(r, fd, fmt, err, errlen);
+    if (st) {
+        vigil_reader_close(r);
+        return st;
+    }
     *out = r;
     return VIGIL_OK;
+}
+
+static void close_body(vigil_reader *r)
+{
+    for (size_t i = 0; i < r->nchain; i++)
+        vigil_stream_close(r->chain[i]);
+    r->nchain = 0;
+    r->body = NULL;
 }
 
 void vigil_reader_close(vigil_reader *r)
 {
     if (!r)
         return;
-    if (r->f && !r->is_stdin)
-        fclose(r->f);
+    close_body(r);
+    vigil_stream_close(r->in);
     json_decref(r->cur);
+    vigil_buf_free(&r->buf);
+    vigil_buf_free(&r->rejected);
     free(r->id);
-    free(r->buf);
+    free(r->url);
+    free(r->time);
+    free(r->charset);
     free(r->path);
     free(r);
 }
@@ -98,54 +327,170 @@ const char *vigil_reader_errmsg(const vigil_reader *r)
     return r->errmsg;
 }
 
-static vigil_status ensure(vigil_reader *r, size_t need)
+const char *vigil_reader_rejected(const vigil_reader *r, size_t *len)
 {
-    if (need <= r->cap)
-        return VIGIL_OK;
-    size_t cap = r->cap ? r->cap : 65536;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(r->buf, cap);
-    if (!p)
+    *len = r->rejected.len;
+    return r->rejected.len ? r->rejected.data : NULL;
+}
+
+uint64_t vigil_reader_position(const vigil_reader *r)
+{
+    return r->raw_pos ? *r->raw_pos : 0;
+}
+
+vigil_input_format vigil_reader_format(const vigil_reader *r)
+{
+    return r->fmt;
+}
+
+static void set_str(char **dst, const char *s)
+{
+    free(*dst);
+    *dst = s ? strdup(s) : NULL;
+}
+
+/* ------------------------------------------------------------------ body pieces */
+
+static void start_body(vigil_reader *r, vigil_stream *top, vigil_content content)
+{
+    r->body = top;
+    r->content = content;
+    r->buf.len = 0;
+    r->shift = 0;
+    r->seen = 0;
+    r->buf_off = 0;
+    r->chunk = 0;
+    r->body_eof = false;
+    r->chunked = false;
+    r->pending = VIGIL_OK;
+}
+
+/* Where to cut a full buffer: after white space in its last eighth if there is some, else at
+ * a UTF-8 character boundary. */
+static size_t cut_at(const char *s, size_t n)
+{
+    size_t lo = n - n / 8;
+    for (size_t i = n; i > lo; i--)
+        if (s[i - 1] == ' ' || s[i - 1] == '\n' || s[i - 1] == '\t')
+            return i;
+    size_t i = n;
+    while (i > n - 4 && i > 1 && ((unsigned char)s[i] & 0xc0) == 0x80)
+        i--;
+    return i;
+}
+
+/* The next piece of the body as a document, or VIGIL_ERR_NOTFOUND when the body is done. */
+static vigil_status next_piece(vigil_reader *r, vigil_doc *doc)
+{
+    if (!r->body)
+        return VIGIL_ERR_NOTFOUND;
+    if (r->shift) {
+        memmove(r->buf.data, r->buf.data + r->shift, r->buf.len - r->shift);
+        r->buf.len -= r->shift;
+        r->buf_off += r->shift;
+        r->shift = 0;
+        if (r->body_eof && r->buf.len <= r->seen)
+            return VIGIL_ERR_NOTFOUND; /* nothing new after the overlap */
+    } else if (r->body_eof) {
+        return VIGIL_ERR_NOTFOUND;
+    }
+    size_t want = r->max_doc + 1;
+    if (vigil_buf_reserve(&r->buf, want - r->buf.len) != VIGIL_OK) {
+        rerr(r, "%s: out of memory", r->path);
         return VIGIL_ERR_NOMEM;
-    r->buf = p;
-    r->cap = cap;
+    }
+    while (r->buf.len < want && !r->body_eof) {
+        ssize_t got = vigil_stream_read(r->body, r->buf.data + r->buf.len, want - r->buf.len);
+        if (got < 0) {
+            r->pending = VIGIL_ERR_PARSE;
+            snprintf(r->pending_msg, sizeof r->pending_msg, "%s", r->body->err);
+            r->body_eof = true;
+            break;
+        }
+        if (got == 0)
+            r->body_eof = true;
+        r->buf.len += (size_t)got;
+    }
+    if (r->buf.len == 0 && r->chunk == 0 && r->pending == VIGIL_OK && r->buf_off == 0 &&
+        r->body_eof) {
+        /* an empty document is still a document */
+    } else if (r->buf.len == 0) {
+        return VIGIL_ERR_NOTFOUND;
+    }
+    size_t len = r->buf.len;
+    if (len > r->max_doc) {
+        len = cut_at(r->buf.data, r->max_doc);
+        r->chunked = true;
+        /* the next piece starts `overlap` bytes before the cut, on a character boundary */
+        size_t next = len > r->overlap ? len - r->overlap : len;
+        while (next < len && ((unsigned char)r->buf.data[next] & 0xc0) == 0x80)
+            next++;
+        r->shift = next ? next : len;
+        r->seen = len - r->shift;
+        if (r->content == VIGIL_CONTENT_EMAIL)
+            r->content = VIGIL_CONTENT_TEXT; /* MIME needs the whole message: read it raw */
+    } else {
+        r->body_eof = true;
+    }
+    memset(doc, 0, sizeof *doc);
+    doc->text = r->buf.data;
+    doc->len = len;
+    doc->content = r->content;
+    doc->charset = r->charset;
+    doc->chunk = r->chunked ? ++r->chunk : 0;
+    doc->offset = r->buf_off;
+    doc->id = r->id ? r->id : r->path;
+    doc->url = r->url;
+    doc->time = r->time;
     return VIGIL_OK;
 }
 
-static vigil_status read_plain(vigil_reader *r, vigil_doc *doc)
+/* Finishes a body: closes its layers; reports an error met while reading it. */
+static vigil_status end_body(vigil_reader *r, const char *what)
 {
-    size_t n = 0;
-    r->done = true;
-    for (;;) {
-        if (ensure(r, n + 65536 + 1) != VIGIL_OK)
-            return VIGIL_ERR_NOMEM;
-        size_t want = r->cap - n - 1;
-        if (n + want > r->max_doc + 1)
-            want = r->max_doc + 1 - n;
-        size_t got = fread(r->buf + n, 1, want, r->f);
-        n += got;
-        if (n > r->max_doc) {
-            vigil_errf(r->errmsg, sizeof r->errmsg, "%s: document is larger than the limit of "
-                       "%zu bytes (--max-doc); skipped", r->path, r->max_doc);
-            return VIGIL_ERR_LIMIT;
-        }
-        if (got < want) {
-            if (ferror(r->f)) {
-                vigil_errf(r->errmsg, sizeof r->errmsg, "%s: read error at byte %zu: %s",
-                           r->path, n, strerror(errno));
-                return VIGIL_ERR_IO;
-            }
-            break;
-        }
+    close_body(r);
+    if (r->pending) {
+        vigil_status st = r->pending;
+        r->pending = VIGIL_OK;
+        rerr(r, "%s: %s: %s", r->path, what, r->pending_msg);
+        return st;
     }
-    r->buf[n] = '\0';
-    memset(doc, 0, sizeof *doc);
-    doc->id = r->path;
-    doc->text = r->buf;
-    doc->len = n;
     return VIGIL_OK;
 }
+
+/* ------------------------------------------------------------------ plain, html, eml */
+
+static vigil_status read_whole(vigil_reader *r, vigil_doc *doc)
+{
+    if (!r->body && !r->done) {
+        vigil_content c = r->fmt == VIGIL_INPUT_HTML  ? VIGIL_CONTENT_HTML
+                          : r->fmt == VIGIL_INPUT_EML ? VIGIL_CONTENT_EMAIL
+                                                      : VIGIL_CONTENT_TEXT;
+        start_body(r, r->in, c);
+        r->done = true;
+        if (c == VIGIL_CONTENT_EMAIL) {
+            const char *d;
+            ssize_t n = vigil_stream_peek(r->in, HEADER_LINE_MAX, &d);
+            char mid[512];
+            if (n > 0 && vigil_mail_header(d, (size_t)n, "Message-ID", mid, sizeof mid))
+                set_str(&r->id, mid);
+            if (n > 0 && vigil_mail_header(d, (size_t)n, "Date", mid, sizeof mid))
+                set_str(&r->time, mid);
+        }
+    }
+    vigil_status st = next_piece(r, doc);
+    if (st == VIGIL_ERR_NOTFOUND && r->body) {
+        r->body = NULL; /* the file stream is closed with the reader */
+        if (r->pending) {
+            r->pending = VIGIL_OK;
+            rerr(r, "%s: %s", r->path, r->pending_msg);
+            return VIGIL_ERR_IO;
+        }
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------------ jsonl */
 
 static const char *opt_string(json_t *o, const char *key)
 {
@@ -153,105 +498,545 @@ static const char *opt_string(json_t *o, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* Reads one line into buf (without the newline; NUL bytes kept). Returns VIGIL_OK,
- * VIGIL_ERR_NOTFOUND at the end, or VIGIL_ERR_LIMIT for a line over the cap (which is consumed
- * without being stored, so memory stays bounded). */
-static vigil_status read_line(vigil_reader *r, size_t *len)
+static vigil_status read_jsonl(vigil_reader *r, vigil_doc *doc)
 {
-    size_t n = 0;
-    bool over = false, any = false;
-    int c;
-    while ((c = getc_unlocked(r->f)) != EOF) {
-        any = true;
-        if (c == '\n')
-            break;
-        if (over)
-            continue;
-        if (n >= r->max_doc) {
-            over = true;
-            continue;
-        }
-        if (n + 2 > r->cap && ensure(r, n + 2) != VIGIL_OK)
-            return VIGIL_ERR_NOMEM;
-        r->buf[n++] = (char)c;
+    if (r->body) {
+        vigil_status st = next_piece(r, doc);
+        if (st != VIGIL_ERR_NOTFOUND)
+            return st;
+        st = end_body(r, "line");
+        if (st)
+            return st;
     }
-    if (!any) {
-        if (ferror(r->f)) {
-            vigil_errf(r->errmsg, sizeof r->errmsg, "%s:%zu: read error: %s", r->path,
-                       r->line + 1, strerror(errno));
+    for (;;) {
+        const char *line;
+        uint64_t at = r->in->pos;
+        ssize_t n = vigil_stream_getline(r->in, r->max_doc, &line);
+        if (n == 0) {
+            r->done = true;
+            return VIGIL_ERR_NOTFOUND;
+        }
+        if (n == -1) {
+            rerr(r, "%s:%zu: %s", r->path, r->line + 1, r->in->err);
             r->done = true;
             return VIGIL_ERR_IO;
         }
-        return VIGIL_ERR_NOTFOUND;
+        r->line++;
+        if (n == -2) {
+            /* A line longer than --max-doc: its text is streamed out of the JSON and scanned
+             * in chunks (vigil_json_text_stream). */
+            rerr(r, "%s:%zu: line at byte %llu is longer than the limit of %zu bytes "
+                 "(--max-doc); skipped", r->path, r->line, (unsigned long long)at, r->max_doc);
+            r->rejected.len = 0;
+            if (vigil_buf_append(&r->rejected, line, r->max_doc) != VIGIL_OK)
+                r->rejected.len = 0;
+            for (;;) { /* skip the rest of the line */
+                n = vigil_stream_getline(r->in, r->max_doc, &line);
+                if (n != -2)
+                    break;
+            }
+            return VIGIL_ERR_LIMIT;
+        }
+        size_t len = (size_t)n;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        size_t k = 0;
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        if (k == len)
+            continue;
+        json_decref(r->cur);
+        json_error_t jerr;
+        r->cur = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
+        json_t *text = json_object_get(r->cur, "text");
+        if (!r->cur || !json_is_object(r->cur) || !json_is_string(text)) {
+            if (!r->cur)
+                rerr(r, "%s:%zu: invalid JSON at column %d (byte %llu of the file): %s",
+                     r->path, r->line, jerr.column,
+                     (unsigned long long)at + (unsigned long long)(jerr.position > 0
+                                                                    ? jerr.position : 0),
+                     jerr.text);
+            else
+                rerr(r, "%s:%zu: a document needs a string member \"text\" (line at byte %llu)",
+                     r->path, r->line, (unsigned long long)at);
+            r->rejected.len = 0;
+            if (vigil_buf_append(&r->rejected, line, len) != VIGIL_OK)
+                r->rejected.len = 0;
+            return VIGIL_ERR_PARSE;
+        }
+        json_t *id = json_object_get(r->cur, "id");
+        if (json_is_string(id))
+            snprintf(r->idbuf, sizeof r->idbuf, "%s", json_string_value(id));
+        else if (json_is_integer(id))
+            snprintf(r->idbuf, sizeof r->idbuf, "%lld", (long long)json_integer_value(id));
+        else
+            snprintf(r->idbuf, sizeof r->idbuf, "%s:%zu", r->path, r->line);
+        memset(doc, 0, sizeof *doc);
+        doc->id = r->idbuf;
+        doc->text = json_string_value(text);
+        doc->len = json_string_length(text);
+        doc->source = opt_string(r->cur, "source");
+        doc->url = opt_string(r->cur, "url");
+        doc->time = opt_string(r->cur, "time");
+        const char *format = opt_string(r->cur, "format");
+        if (format && strcmp(format, "html") == 0)
+            doc->content = VIGIL_CONTENT_HTML;
+        else if (format && strcmp(format, "email") == 0)
+            doc->content = VIGIL_CONTENT_EMAIL;
+        return VIGIL_OK;
     }
-    r->line++;
-    if (over) {
-        vigil_errf(r->errmsg, sizeof r->errmsg, "%s:%zu: line is longer than the limit of %zu "
-                   "bytes (--max-doc); skipped", r->path, r->line, r->max_doc);
-        return VIGIL_ERR_LIMIT;
+}
+
+/* ------------------------------------------------------------------ mbox */
+
+/* One message of an mbox: reads below up to the next "From " line that follows a blank line
+ * (or starts the file). */
+typedef struct mbox_stream {
+    vigil_stream s;
+    bool first, ended;
+} mbox_stream;
+
+static ssize_t mbox_read(vigil_stream *s, char *buf, size_t n)
+{
+    mbox_stream *m = (mbox_stream *)s;
+    if (m->ended)
+        return 0;
+    const char *d;
+    ssize_t have = vigil_stream_peek(s->below, 65536, &d);
+    if (have < 0) {
+        snprintf(s->err, sizeof s->err, "%s", s->below->err);
+        return -1;
     }
-    if (ensure(r, n + 1) != VIGIL_OK)
-        return VIGIL_ERR_NOMEM;
-    r->buf[n] = '\0';
-    *len = n;
+    if (have == 0)
+        return 0;
+    size_t take = (size_t)have;
+    size_t from = m->first ? 1 : 0; /* the message's own "From " line */
+    for (size_t i = from; i + 5 <= (size_t)have; i++) {
+        if (memcmp(d + i, "From ", 5) == 0 && i > 0 && d[i - 1] == '\n') {
+            take = i;
+            m->ended = true;
+            break;
+        }
+    }
+    if (!m->ended && (size_t)have == 65536 && take > 5)
+        take -= 5; /* a separator may straddle the window */
+    m->first = false;
+    if (take > n) {
+        take = n;
+        m->ended = false;
+    }
+    if (take == 0)
+        return 0;
+    return vigil_stream_read(s->below, buf, take);
+}
+
+static vigil_status read_mbox(vigil_reader *r, vigil_doc *doc)
+{
+    for (;;) {
+        if (r->body) {
+            vigil_status st = next_piece(r, doc);
+            if (st != VIGIL_ERR_NOTFOUND)
+                return st;
+            char what[64];
+            snprintf(what, sizeof what, "message %zu", r->record);
+            st = end_body(r, what);
+            if (st)
+                return st;
+        }
+        const char *d;
+        ssize_t n = vigil_stream_peek(r->in, 5, &d);
+        if (n < 0) {
+            rerr(r, "%s: %s", r->path, r->in->err);
+            r->done = true;
+            return VIGIL_ERR_IO;
+        }
+        if (n == 0) {
+            r->done = true;
+            return VIGIL_ERR_NOTFOUND;
+        }
+        mbox_stream *m = calloc(1, sizeof *m);
+        if (!m)
+            return VIGIL_ERR_NOMEM;
+        m->s.read = mbox_read;
+        m->s.below = r->in;
+        m->first = n == 5 && memcmp(d, "From ", 5) == 0;
+        r->record++;
+        r->rec_off = r->in->pos;
+        r->chain[0] = &m->s;
+        r->nchain = 1;
+        start_body(r, &m->s, VIGIL_CONTENT_EMAIL);
+        ssize_t h = vigil_stream_peek(&m->s, HEADER_LINE_MAX, &d);
+        char mid[512];
+        free(r->id);
+        r->id = NULL;
+        free(r->time);
+        r->time = NULL;
+        if (h > 0) {
+            /* skip the separator line for the header lookup */
+            const char *hd = d;
+            size_t hn = (size_t)h;
+            if (hn >= 5 && memcmp(hd, "From ", 5) == 0) {
+                const char *nl = memchr(hd, '\n', hn);
+                hn -= nl ? (size_t)(nl + 1 - hd) : hn;
+                hd = nl ? nl + 1 : hd + h;
+            }
+            if (vigil_mail_header(hd, hn, "Message-ID", mid, sizeof mid))
+                set_str(&r->id, mid);
+            if (vigil_mail_header(hd, hn, "Date", mid, sizeof mid))
+                set_str(&r->time, mid);
+        }
+        if (!r->id) {
+            char tmp[600];
+            snprintf(tmp, sizeof tmp, "%s#%zu", r->path, r->record);
+            set_str(&r->id, tmp);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ warc */
+
+static void trim_value(const char *line, size_t n, size_t from, char *out, size_t cap)
+{
+    while (from < n && (line[from] == ' ' || line[from] == '\t'))
+        from++;
+    while (n > from && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
+        n--;
+    size_t k = n - from < cap - 1 ? n - from : cap - 1;
+    memcpy(out, line + from, k);
+    out[k] = '\0';
+}
+
+static bool field_is(const char *line, size_t n, const char *name, size_t *val)
+{
+    size_t l = strlen(name);
+    if (n <= l || line[l] != ':' || strncasecmp(line, name, l) != 0)
+        return false;
+    *val = l + 1;
+    return true;
+}
+
+/* Reads a block of header lines up to the empty line. */
+static vigil_status read_headers(vigil_reader *r, vigil_stream *s, fields *f, char *ctype_out,
+                                 size_t ctcap, char *te, char *ce, bool warc)
+{
+    for (int lines = 0;; lines++) {
+        const char *line;
+        ssize_t n = vigil_stream_getline(s, HEADER_LINE_MAX, &line);
+        if (n == -1)
+            return VIGIL_ERR_IO;
+        if (n == -2 || lines > HEADER_LINES_MAX)
+            return VIGIL_ERR_PARSE;
+        if (n == 0)
+            return warc ? VIGIL_ERR_PARSE : VIGIL_OK;
+        if (line[0] == '\r' || line[0] == '\n')
+            return VIGIL_OK;
+        size_t v, len = (size_t)n;
+        if (warc) {
+            if (field_is(line, len, "WARC-Type", &v))
+                trim_value(line, len, v, f->type, sizeof f->type);
+            else if (field_is(line, len, "WARC-Record-ID", &v))
+                trim_value(line, len, v, f->id, sizeof f->id);
+            else if (field_is(line, len, "WARC-Target-URI", &v)) {
+                trim_value(line, len, v, f->uri, sizeof f->uri);
+                size_t ul = strlen(f->uri); /* WARC/1.0 writers (wget) put it in <...> */
+                if (ul >= 2 && f->uri[0] == '<' && f->uri[ul - 1] == '>') {
+                    memmove(f->uri, f->uri + 1, ul - 2);
+                    f->uri[ul - 2] = '\0';
+                }
+            }
+            else if (field_is(line, len, "WARC-Date", &v))
+                trim_value(line, len, v, f->date, sizeof f->date);
+            else if (field_is(line, len, "Content-Type", &v))
+                trim_value(line, len, v, f->ctype, sizeof f->ctype);
+            else if (field_is(line, len, "Content-Length", &v)) {
+                char num[32], *end;
+                trim_value(line, len, v, num, sizeof num);
+                errno = 0;
+                unsigned long long x = strtoull(num, &end, 10);
+                if (end == num || *end || errno)
+                    return VIGIL_ERR_PARSE;
+                f->length = x;
+                f->has_length = true;
+            }
+        } else {
+            if (field_is(line, len, "Content-Type", &v))
+                trim_value(line, len, v, ctype_out, ctcap);
+            else if (field_is(line, len, "Transfer-Encoding", &v))
+                trim_value(line, len, v, te, 64);
+            else if (field_is(line, len, "Content-Encoding", &v))
+                trim_value(line, len, v, ce, 64);
+            else if (!header_line(line, len) && line[0] != ' ' && line[0] != '\t')
+                return VIGIL_ERR_PARSE;
+        }
+    }
+}
+
+/* What a media type holds: 1 HTML, 0 text, -1 not text. */
+static int media_kind(const char *ct)
+{
+    if (!ct[0])
+        return 0;
+    if (strncasecmp(ct, "text/html", 9) == 0 || strncasecmp(ct, "application/xhtml", 17) == 0)
+        return 1;
+    if (strncasecmp(ct, "text/", 5) == 0 || strncasecmp(ct, "application/json", 16) == 0 ||
+        strncasecmp(ct, "application/xml", 15) == 0 || strncasecmp(ct, "application/rss", 15) == 0 ||
+        strncasecmp(ct, "application/atom", 16) == 0 || strncasecmp(ct, "message/", 8) == 0)
+        return 0;
+    return -1;
+}
+
+static void charset_of(vigil_reader *r, const char *ct)
+{
+    const char *p = strcasestr(ct, "charset=");
+    free(r->charset);
+    r->charset = NULL;
+    if (!p)
+        return;
+    p += 8;
+    if (*p == '"')
+        p++;
+    char cs[64];
+    size_t k = 0;
+    while (*p && *p != '"' && *p != ';' && *p != ' ' && k + 1 < sizeof cs)
+        cs[k++] = *p++;
+    cs[k] = '\0';
+    if (k)
+        r->charset = strdup(cs);
+}
+
+/* Skips the rest of a record's block and checks the CRLF CRLF that ends it. */
+static vigil_status finish_record(vigil_reader *r, vigil_stream *block)
+{
+    const fields *f = &r->rec;
+    char tmp[16384];
+    ssize_t got;
+    while ((got = vigil_stream_read(block, tmp, sizeof tmp)) > 0)
+        ;
+    if (got < 0) {
+        rerr(r, "%s: record %zu (%s) at byte %llu: Content-Length %llu is longer than the "
+             "record: %s", r->path, r->record, f->id, (unsigned long long)r->rec_off,
+             (unsigned long long)f->length, block->err);
+        r->done = true;
+        return VIGIL_ERR_PARSE;
+    }
+    const char *d;
+    ssize_t n = vigil_stream_peek(r->in, 4, &d);
+    if (n == 4 && memcmp(d, "\r\n\r\n", 4) == 0) {
+        r->in->bpos += 4;
+        r->in->pos += 4;
+        return VIGIL_OK;
+    }
+    if (n == 0)
+        return VIGIL_OK; /* tolerate a missing trailer at the end of the file */
+    /* The Content-Length lied: find the next record. */
+    uint64_t at = r->in->pos;
+    for (;;) {
+        const char *line;
+        ssize_t l = vigil_stream_getline(r->in, HEADER_LINE_MAX, &line);
+        if (l == 0 || l == -1)
+            break;
+        if (l >= 7 && memcmp(line, "WARC/1.", 7) == 0) {
+            r->have_version = true;
+            break;
+        }
+    }
+    rerr(r, "%s: record %zu (%s) at byte %llu: Content-Length %llu does not end at the record's "
+         "end (no CRLF CRLF at byte %llu); resynchronized at the next WARC header",
+         r->path, r->record, f->id, (unsigned long long)r->rec_off,
+         (unsigned long long)f->length, (unsigned long long)at);
+    return VIGIL_ERR_PARSE;
+}
+
+/* Skips the rest of a record that is not scanned, reporting msg (or the record's own framing
+ * error, which matters more). */
+static vigil_status skip_record(vigil_reader *r, vigil_stream *block, vigil_status st,
+                                const char *msg)
+{
+    char keep[1024];
+    snprintf(keep, sizeof keep, "%s", msg);
+    vigil_status fin = finish_record(r, block);
+    close_body(r);
+    if (fin)
+        return fin;
+    if (keep[0])
+        rerr(r, "%s", keep);
+    return st;
+}
+
+/* Reads up to the next "WARC/1." version line; false at the end of the file. */
+static bool resync(vigil_reader *r)
+{
+    const char *line;
+    for (;;) {
+        ssize_t n = vigil_stream_getline(r->in, HEADER_LINE_MAX, &line);
+        if (n == 0 || n == -1)
+            break;
+        if (n >= 7 && memcmp(line, "WARC/1.", 7) == 0) {
+            r->have_version = true;
+            return true;
+        }
+    }
+    r->done = true;
+    return false;
+}
+
+static vigil_status push_layer(vigil_reader *r, vigil_stream *s)
+{
+    memmove(r->chain + 1, r->chain, r->nchain * sizeof *r->chain);
+    r->chain[0] = s;
+    r->nchain++;
     return VIGIL_OK;
 }
 
-static vigil_status read_jsonl(vigil_reader *r, vigil_doc *doc)
+static vigil_status read_warc(vigil_reader *r, vigil_doc *doc)
 {
+    char msg[1024];
     for (;;) {
-        size_t n;
-        vigil_status st = read_line(r, &n);
-        if (st == VIGIL_ERR_NOTFOUND)
-            r->done = true;
-        if (st != VIGIL_OK)
-            return st;
-        size_t k = 0;
-        while (k < n && (r->buf[k] == ' ' || r->buf[k] == '\t' || r->buf[k] == '\r'))
-            k++;
-        if (k == n)
-            continue; /* blank line */
-        json_decref(r->cur);
-        r->cur = NULL;
-        json_error_t jerr;
-        json_t *o = json_loadb(r->buf, n, JSON_ALLOW_NUL, &jerr);
-        if (!o) {
-            vigil_errf(r->errmsg, sizeof r->errmsg, "%s:%zu: invalid JSON at column %d (byte "
-                       "%d of the line)", r->path, r->line, jerr.column, jerr.position);
+        if (r->body) {
+            vigil_status st = next_piece(r, doc);
+            if (st != VIGIL_ERR_NOTFOUND)
+                return st;
+            vigil_stream *block = r->chain[r->nchain - 1];
+            for (size_t i = 0; i + 1 < r->nchain; i++) /* the layers above the block */
+                vigil_stream_close(r->chain[i]);
+            r->chain[0] = block;
+            r->nchain = 1;
+            r->body = NULL;
+            vigil_status pend = r->pending;
+            r->pending = VIGIL_OK;
+            if (pend)
+                snprintf(msg, sizeof msg, "%s: record %zu (%s) at byte %llu: %s", r->path,
+                         r->record, r->rec.id, (unsigned long long)r->rec_off, r->pending_msg);
+            st = skip_record(r, block, pend, pend ? msg : "");
+            if (st)
+                return st;
+        }
+        if (r->done)
+            return VIGIL_ERR_NOTFOUND;
+        /* the version line, after any blank lines */
+        uint64_t at = r->in->pos;
+        if (!r->have_version) {
+            const char *line;
+            ssize_t n;
+            do {
+                at = r->in->pos;
+                n = vigil_stream_getline(r->in, HEADER_LINE_MAX, &line);
+            } while (n > 0 && (line[0] == '\r' || line[0] == '\n'));
+            if (n == 0) {
+                r->done = true;
+                return VIGIL_ERR_NOTFOUND;
+            }
+            if (n == -1) {
+                rerr(r, "%s: at byte %llu: %s", r->path, (unsigned long long)at, r->in->err);
+                r->done = true;
+                return VIGIL_ERR_IO;
+            }
+            if (n < 7 || memcmp(line, "WARC/1.", 7) != 0) {
+                rerr(r, "%s: at byte %llu: expected a WARC/1.0 or WARC/1.1 record header; "
+                     "skipped to the next one", r->path, (unsigned long long)at);
+                resync(r);
+                return VIGIL_ERR_PARSE;
+            }
+        }
+        r->have_version = false;
+        r->record++;
+        r->rec_off = at;
+        memset(&r->rec, 0, sizeof r->rec);
+        vigil_status st = read_headers(r, r->in, &r->rec, NULL, 0, NULL, NULL, true);
+        if (st || !r->rec.has_length) {
+            rerr(r, "%s: record %zu at byte %llu: %s", r->path, r->record,
+                 (unsigned long long)at, st == VIGIL_ERR_IO ? r->in->err
+                 : !st ? "no Content-Length header" : "malformed WARC header block");
+            if (st == VIGIL_ERR_IO) {
+                r->done = true;
+                return st;
+            }
+            resync(r);
             return VIGIL_ERR_PARSE;
         }
-        r->cur = o;
-        json_t *text = json_object_get(o, "text");
-        if (!json_is_object(o) || !json_is_string(text)) {
-            vigil_errf(r->errmsg, sizeof r->errmsg, "%s:%zu: a document needs a string "
-                       "member \"text\"", r->path, r->line);
-            return VIGIL_ERR_PARSE;
-        }
-        free(r->id);
-        r->id = NULL;
-        json_t *id = json_object_get(o, "id");
-        if (json_is_string(id))
-            r->id = strdup(json_string_value(id));
-        else if (json_is_integer(id) && asprintf(&r->id, "%lld",
-                                                 (long long)json_integer_value(id)) < 0)
-            r->id = NULL;
-        if (!r->id && asprintf(&r->id, "%s:%zu", r->path, r->line) < 0)
+        vigil_stream *block;
+        if (vigil_stream_limit(r->in, r->rec.length, &block) != VIGIL_OK)
             return VIGIL_ERR_NOMEM;
-        memset(doc, 0, sizeof *doc);
-        doc->id = r->id;
-        doc->text = json_string_value(text);
-        doc->len = json_string_length(text);
-        doc->source = opt_string(o, "source");
-        doc->url = opt_string(o, "url");
-        doc->time = opt_string(o, "time");
-        return VIGIL_OK;
+        r->chain[0] = block;
+        r->nchain = 1;
+        if (!r->rec.id[0])
+            snprintf(r->rec.id, sizeof r->rec.id, "%s#%zu", r->path, r->record);
+        set_str(&r->id, r->rec.id);
+        set_str(&r->url, r->rec.uri[0] ? r->rec.uri : NULL);
+        set_str(&r->time, r->rec.date[0] ? r->rec.date : NULL);
+        free(r->charset);
+        r->charset = NULL;
+        bool is_response = strcasecmp(r->rec.type, "response") == 0;
+        bool is_doc = is_response || strcasecmp(r->rec.type, "resource") == 0 ||
+                      strcasecmp(r->rec.type, "conversion") == 0;
+        int kind = -1;
+        vigil_stream *top = block;
+        if (is_doc && is_response && strncasecmp(r->rec.ctype, "application/http", 16) == 0) {
+            const char *line;
+            ssize_t n = vigil_stream_getline(block, HEADER_LINE_MAX, &line);
+            char ct[256] = "", te[64] = "", ce[64] = "";
+            if (n > 0 && (n < 5 || memcmp(line, "HTTP/", 5) != 0))
+                st = VIGIL_ERR_PARSE;
+            else if (n > 0)
+                st = read_headers(r, block, NULL, ct, sizeof ct, te, ce, false);
+            if (n < 0 || st) {
+                snprintf(msg, sizeof msg, "%s: record %zu (%s) at byte %llu: malformed HTTP "
+                         "response headers; skipped", r->path, r->record, r->rec.id,
+                         (unsigned long long)at);
+                return skip_record(r, block, VIGIL_ERR_PARSE, msg);
+            }
+            kind = n > 0 ? media_kind(ct) : -1;
+            charset_of(r, ct);
+            if (kind >= 0 && strcasestr(te, "chunked")) {
+                vigil_stream *c;
+                if (vigil_stream_chunked(top, &c) != VIGIL_OK)
+                    return VIGIL_ERR_NOMEM;
+                push_layer(r, c);
+                top = c;
+            }
+            if (kind >= 0 && ce[0] && strcasecmp(ce, "identity") != 0) {
+                vigil_stream *dec;
+                vigil_status ds = vigil_stream_decoder(top, ce, &dec);
+                if (ds == VIGIL_ERR_ARG) {
+                    snprintf(msg, sizeof msg, "%s: record %zu (%s) at byte %llu: unsupported "
+                             "Content-Encoding '%.60s'; skipped", r->path, r->record,
+                             r->rec.id, (unsigned long long)at, ce);
+                    return skip_record(r, block, VIGIL_ERR_PARSE, msg);
+                }
+                if (ds)
+                    return ds;
+                push_layer(r, dec);
+                top = dec;
+            }
+        } else if (is_doc) {
+            kind = media_kind(r->rec.ctype);
+            charset_of(r, r->rec.ctype);
+        }
+        if (kind < 0) {
+            if (is_doc) {
+                snprintf(msg, sizeof msg, "%s: record %zu (%s): not text; skipped", r->path,
+                         r->record, r->rec.id);
+                return skip_record(r, block, VIGIL_ERR_SKIPPED, msg);
+            }
+            st = skip_record(r, block, VIGIL_OK, ""); /* warcinfo, request, metadata, revisit */
+            if (st)
+                return st;
+            continue;
+        }
+        start_body(r, top, kind == 1 ? VIGIL_CONTENT_HTML : VIGIL_CONTENT_TEXT);
     }
 }
 
 vigil_status vigil_reader_next(vigil_reader *r, vigil_doc *doc)
 {
-    if (r->done)
-        return VIGIL_ERR_NOTFOUND;
     r->errmsg[0] = '\0';
-    return r->fmt == VIGIL_INPUT_JSONL ? read_jsonl(r, doc) : read_plain(r, doc);
+    r->rejected.len = 0;
+    if (r->done && !r->body)
+        return VIGIL_ERR_NOTFOUND;
+    switch (r->fmt) {
+    case VIGIL_INPUT_JSONL: return read_jsonl(r, doc);
+    case VIGIL_INPUT_MBOX: return read_mbox(r, doc);
+    case VIGIL_INPUT_WARC: return read_warc(r, doc);
+    default: return read_whole(r, doc);
+    }
 }
