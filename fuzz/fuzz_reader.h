@@ -18,7 +18,7 @@ static void fuzz_drain(const uint8_t *data, size_t size, vigil_input_format fmt)
     }
     vigil_reader *r;
     char err[512] = "";
-    vigil_status st = vigil_reader_open_fd(fd, "fuzz", fmt, 4096, &r, err, sizeof err);
+    vigil_status st = vigil_reader_open_fd(fd, "fuzz", 0, fmt, 4096, &r, err, sizeof err);
     if (st != VIGIL_OK) {
         if (!err[0] && st != VIGIL_ERR_NOMEM)
             abort(); /* a failure to open explains itself */

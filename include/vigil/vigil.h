@@ -345,8 +345,9 @@ VIGIL_NODISCARD vigil_status vigil_reader_open(const char *path, vigil_input_for
                                                size_t max_doc, vigil_reader **out, char *err,
                                                size_t errlen);
 /* The same over an open file descriptor (owned: closed by vigil_reader_close), read from its
- * current position; name is used in messages and as the default document id. */
-VIGIL_NODISCARD vigil_status vigil_reader_open_fd(int fd, const char *name,
+ * current position for at most length bytes (0: to the end); name is used in messages and as
+ * the default document id. */
+VIGIL_NODISCARD vigil_status vigil_reader_open_fd(int fd, const char *name, uint64_t length,
                                                   vigil_input_format format, size_t max_doc,
                                                   vigil_reader **out, char *err, size_t errlen);
 /* Next document: VIGIL_OK with *doc filled (valid until the next call), VIGIL_ERR_NOTFOUND at

@@ -48,6 +48,8 @@ static void usage(FILE *f)
           "  list   [--vault DIR] [--json]     enrolled ids and hashed identifier counts\n"
           "  scan   [--vault DIR] [OPTIONS] [PATH...]\n"
           "                                    scan files, directories or standard input\n"
+          "  watch  [--vault DIR] [OPTIONS] DIR...\n"
+          "                                    keep scanning files as they appear or grow\n"
           "  train  --out MODEL --data FILE ... train the threat model on labeled CSV/JSON Lines\n"
           "  eval   [--model MODEL] --data FILE ...\n"
           "                                    precision, recall, F1 and ROC-AUC of threat scores\n"
@@ -269,6 +271,8 @@ int main(int argc, char **argv)
         return cmd_list(argc, argv);
     if (strcmp(cmd, "scan") == 0)
         return cmd_scan(argc, argv);
+    if (strcmp(cmd, "watch") == 0)
+        return cmd_watch(argc, argv);
     if (strcmp(cmd, "train") == 0)
         return cmd_train(argc, argv);
     if (strcmp(cmd, "eval") == 0)

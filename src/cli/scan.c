@@ -373,6 +373,7 @@ static void reject(scan_session *s, const char *source, const char *msg, const c
 uint64_t scan_session_reader(scan_session *s, vigil_reader *r, const char *path)
 {
     uint64_t last = 0;
+    s->files++;
     for (;;) {
         vigil_doc d;
         vigil_status st = vigil_reader_next(r, &d);
@@ -433,7 +434,6 @@ void scan_session_file(scan_session *s, const char *path)
         reject(s, path, err, NULL, 0);
         return;
     }
-    s->files++;
     uint64_t done = scan_session_reader(s, r, path);
     s->bytes_done += done;
     vigil_reader_close(r);

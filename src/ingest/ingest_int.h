@@ -27,9 +27,9 @@ struct vigil_stream {
 };
 
 /* Opens a file (fd is owned and closed) with the decompression its first bytes call for:
- * gzip (one or many members), zstd, or none. raw_pos, when set, tracks bytes read from the
- * file itself (for progress). */
-vigil_status vigil_stream_file(int fd, const char *name, vigil_stream **out,
+ * gzip (one or many members), zstd, or none; at most limit bytes are read (0: no limit).
+ * raw_pos, when set, tracks bytes read from the file itself (for progress). */
+vigil_status vigil_stream_file(int fd, uint64_t limit, vigil_stream **out,
                                const uint64_t **raw_pos);
 /* Decoders over another stream (not owned): "gzip", "x-gzip", "deflate", "zstd", "br";
  * VIGIL_ERR_ARG for an unknown encoding. */

@@ -150,7 +150,14 @@ static vigil_input_format by_content(const char *d, size_t n, bool *binary)
             *binary = true;
             return VIGIL_INPUT_PLAIN;
         }
-    if (memchr(d, '\0', n)) {
+    /* Control bytes in more than a tenth of the first block: not text. A stray NUL in a text
+     * is repaired and reported instead (vigil_text_prepare). */
+    size_t ctl = 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = (unsigned char)d[k];
+        ctl += c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b;
+    }
+    if (ctl * 10 > n) {
         *binary = true;
         return VIGIL_INPUT_PLAIN;
     }
@@ -202,11 +209,11 @@ static void rerr(vigil_reader *r, const char *fmt, ...)
     va_end(ap);
 }
 
-static vigil_status open_fd(vigil_reader *r, int fd, vigil_input_format fmt, char *err,
-                            size_t errlen)
+static vigil_status open_fd(vigil_reader *r, int fd, uint64_t length, vigil_input_format fmt,
+                            char *err, size_t errlen)
 {
     vigil_stream *in;
-    vigil_status st = vigil_stream_file(fd, r->path, &in, &r->raw_pos);
+    vigil_status st = vigil_stream_file(fd, length, &in, &r->raw_pos);
     if (st == VIGIL_ERR_IO) {
         vigil_errf(err, errlen, "%s: %s", r->path, in->err);
         vigil_stream_close(in);
@@ -256,15 +263,16 @@ static vigil_reader *reader_new(const char *name, size_t max_doc)
     return r;
 }
 
-vigil_status vigil_reader_open_fd(int fd, const char *name, vigil_input_format fmt,
-                                  size_t max_doc, vigil_reader **out, char *err, size_t errlen)
+vigil_status vigil_reader_open_fd(int fd, const char *name, uint64_t length,
+                                  vigil_input_format fmt, size_t max_doc, vigil_reader **out,
+                                  char *err, size_t errlen)
 {
     vigil_reader *r = reader_new(name, max_doc);
     if (!r) {
         close(fd);
         return VIGIL_ERR_NOMEM;
     }
-    vigil_status st = open_fd(r, fd, fmt, err, errlen);
+    vigil_status st = open_fd(r, fd, length, fmt, err, errlen);
     if (st) {
         vigil_reader_close(r);
         return st;
@@ -288,7 +296,7 @@ vigil_status vigil_reader_open(const char *path, vigil_input_format fmt, size_t 
         free(r);
         return st;
     }
-    vigil_status st = open_fd(r, fd, fmt, err, errlen);
+    vigil_status st = open_fd(r, fd, 0, fmt, err, errlen);
     if (st) {
         vigil_reader_close(r);
         return st;

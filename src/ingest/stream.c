@@ -152,6 +152,7 @@ typedef struct file_stream {
     vigil_stream s;
     int fd;
     uint64_t raw;
+    uint64_t limit; /* read at most this many bytes of the file (0: to its end) */
     /* decompression of the whole file, chosen by its magic bytes */
     enum { PLAIN, GZIP, ZSTD } kind;
     z_stream z;
@@ -166,10 +167,14 @@ static ssize_t fill_raw(file_stream *f)
 {
     if (f->in_pos < f->in_len || f->in_eof)
         return (ssize_t)(f->in_len - f->in_pos);
-    ssize_t got;
-    do
-        got = read(f->fd, f->in, sizeof f->in);
-    while (got < 0 && errno == EINTR);
+    size_t want = sizeof f->in;
+    if (f->limit && f->limit - f->raw < want)
+        want = (size_t)(f->limit - f->raw);
+    ssize_t got = 0;
+    if (want)
+        do
+            got = read(f->fd, f->in, want);
+        while (got < 0 && errno == EINTR);
     if (got < 0) {
         set_err(&f->s, "read error at byte %llu: %s", (unsigned long long)f->raw,
                 strerror(errno));
@@ -264,13 +269,14 @@ static void file_close(vigil_stream *s)
         close(f->fd);
 }
 
-vigil_status vigil_stream_file(int fd, const char *name, vigil_stream **out,
+vigil_status vigil_stream_file(int fd, uint64_t limit, vigil_stream **out,
                                const uint64_t **raw_pos)
 {
     file_stream *f = calloc(1, sizeof *f);
     if (!f)
         return VIGIL_ERR_NOMEM;
     f->fd = fd;
+    f->limit = limit;
     f->s.read = file_read;
     f->s.close = file_close;
     /* Magic bytes: read the first block and look. */
@@ -295,7 +301,6 @@ vigil_status vigil_stream_file(int fd, const char *name, vigil_stream **out,
             return VIGIL_ERR_NOMEM;
         }
     }
-    (void)name;
     if (raw_pos)
         *raw_pos = &f->raw;
     *out = &f->s;
