@@ -12,70 +12,14 @@
  * The database is compiled once per process; each scanner clones its own scratch space.
  */
 #include "../internal.h"
+#include "pii_db.h"
+#include "pii_patterns.h"
 
 #include <ctype.h>
 #include <hs.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct pattern {
-    vigil_pii_kind kind;
-    unsigned flags;
-    const char *re;
-    const char *trigger; /* for the fast pass, when `re` has no literal to anchor on */
-} pattern;
-
-#define CI (HS_FLAG_CASELESS)
-#define STREET_TYPES                                                                               \
-    "(st|street|ave|avenue|av|rd|road|dr|drive|ln|lane|ct|court|blvd|boulevard|pl|place|way|"     \
-    "cir|circle|pkwy|parkway|hwy|highway|ter|terrace|trl|trail)"
-
-static const pattern patterns[] = {
-    /* e-mail, and written out: name at domain dot com, name [at] domain [dot] com */
-    {VIGIL_PII_EMAIL, CI, "\\b[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z][a-z]+\\b",
-     "@[a-z0-9-]+\\.[a-z]"},
-    {VIGIL_PII_EMAIL, CI,
-     "\\b[a-z0-9._-][a-z0-9._-]+\\s*[\\[(]?\\s*(at|arroba)\\s*[\\])]?\\s*[a-z0-9-][a-z0-9.-]+"
-     "(\\s*[\\[(]?\\s*(dot|punto)\\s*[\\])]?\\s*(com|org|net|edu|gov|mx|us|es|io|co)\\b)+",
-     "(dot|punto)\\s*[\\])]?\\s*(com|org|net|edu|gov|mx|us|es|io|co)\\b"},
-    /* phones: North American, with or without +1; Mexican, with or without +52 (1) */
-    {VIGIL_PII_PHONE, 0,
-     "(\\+?\\b1[\\s.-]?)?(\\(\\s*[2-9][0-9]{2}\\s*\\)|\\b[2-9][0-9]{2})[\\s.-]?[2-9][0-9]{2}[\\s.-]?"
-     "[0-9]{4}\\b", NULL},
-    {VIGIL_PII_PHONE, 0,
-     "(\\+|\\b00)52[\\s.-]?(1[\\s.-]?)?\\(?[0-9]{2,3}\\)?[\\s.-]?[0-9]{3,4}[\\s.-]?[0-9]{4}\\b", NULL},
-    /* US street address: number, optional direction, 1-3 words, street type */
-    {VIGIL_PII_ADDRESS, CI,
-     "\\b[0-9]{1,6}\\s+((n|s|e|w|ne|nw|se|sw|north|south|east|west)\\.?\\s+)?"
-     "([a-z0-9][a-z0-9]+\\s+){1,3}" STREET_TYPES "\\b", NULL},
-    /* Mexican street address: type, 1-4 words, optional #/No., number */
-    {VIGIL_PII_ADDRESS, CI,
-     "\\b(calle|c\\.|av\\.|avenida|avda\\.?|privada|priv\\.|calzada|calz\\.|boulevard|blvd\\.?|"
-     "carretera|cerrada|prolongaci\\xc3\\xb3n|prolongacion|paseo)\\s+"
-     "([a-z\\x80-\\xff0-9][a-z\\x80-\\xff0-9]+\\s+){1,4}(#\\s*|no\\.?\\s*|n\\xc3\\xbam\\.?\\s*)?"
-     "[0-9]{1,5}\\b", NULL},
-    /* plates: US ABC-1234, 1ABC234; Mexican ABC-12-34, ABC-123-A (upper case, as written) */
-    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{4}\\b", NULL},
-    {VIGIL_PII_PLATE, 0, "\\b[0-9][A-Z]{3}[0-9]{3}\\b", NULL},
-    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{2}[\\s-]?[0-9]{2}\\b", NULL},
-    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{3}[\\s-]?[A-Z]\\b", NULL},
-    /* coordinates: decimal latitude, longitude */
-    {VIGIL_PII_COORDINATES, 0,
-     "[-+]?\\b[0-9]{1,2}\\.[0-9]{4}[0-9]*\\s*,\\s*[-+]?[0-9]{1,3}\\.[0-9]{4}[0-9]*\\b", NULL},
-    /* US SSN (000, 666 and 9xx areas are not issued) */
-    {VIGIL_PII_SSN, 0, "\\b([0-57-8][0-9]{2}|6[0-57-9][0-9]|66[0-57-9])-[0-9]{2}-[0-9]{4}\\b", NULL},
-    /* Mexican CURP */
-    {VIGIL_PII_CURP, CI,
-     "\\b[A-Z][AEIOUX][A-Z]{2}[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[HM]"
-     "(AS|BC|BS|CC|CL|CM|CS|CH|DF|DG|GT|GR|HG|JC|MC|MN|MS|NT|NL|OC|PL|QT|QR|SP|SL|SR|TC|TS|TL|"
-     "VZ|YN|ZS|NE)[B-DF-HJ-NP-TV-Z]{3}[A-Z0-9][0-9]\\b", NULL},
-    /* IPv4 */
-    {VIGIL_PII_IP, 0,
-     "\\b(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?"
-     "[0-9])){3}\\b", NULL},
-};
-#define NPAT (sizeof patterns / sizeof *patterns)
 
 static const char *const kind_names[VIGIL_PII_COUNT] = {
     "phone", "email", "address", "plate", "coordinates", "ssn", "curp", "ip"};
@@ -93,30 +37,24 @@ static hs_database_t *fast, *som;
 static char db_error[256];
 static pthread_once_t db_once = PTHREAD_ONCE_INIT;
 
-static hs_database_t *compile_db(unsigned extra, bool triggers)
+/* The databases compiled at build time (pii_db.h, by tools/gen_hsdb.c); compiled here only
+ * when they cannot be loaded, e.g. on a CPU other than the build machine's. */
+static hs_database_t *load(const unsigned char *bytes, size_t len)
 {
-    const char *exprs[NPAT];
-    unsigned flags[NPAT], ids[NPAT];
-    for (unsigned i = 0; i < NPAT; i++) {
-        exprs[i] = triggers && patterns[i].trigger ? patterns[i].trigger : patterns[i].re;
-        flags[i] = patterns[i].flags | extra;
-        ids[i] = i;
-    }
     hs_database_t *d = NULL;
-    hs_compile_error_t *ce = NULL;
-    if (hs_compile_multi(exprs, flags, ids, NPAT, HS_MODE_BLOCK, NULL, &d, &ce) != HS_SUCCESS) {
-        snprintf(db_error, sizeof db_error, "personal-data pattern %d: %s",
-                 ce ? ce->expression : -1, ce ? ce->message : "compile failed");
-        hs_free_compile_error(ce);
-        return NULL;
-    }
-    return d;
+    if (len && hs_deserialize_database((const char *)bytes, len, &d) == HS_SUCCESS)
+        return d;
+    return NULL;
 }
 
 static void compile(void)
 {
-    fast = compile_db(HS_FLAG_SINGLEMATCH, true);
-    som = fast ? compile_db(HS_FLAG_SOM_LEFTMOST, false) : NULL;
+    fast = load(vigil_pii_fast_db, sizeof vigil_pii_fast_db - 1);
+    som = load(vigil_pii_som_db, sizeof vigil_pii_som_db - 1);
+    if (!fast)
+        fast = compile_db(HS_FLAG_SINGLEMATCH, true, db_error, sizeof db_error);
+    if (fast && !som)
+        som = compile_db(HS_FLAG_SOM_LEFTMOST, false, db_error, sizeof db_error);
 }
 
 struct vigil_pii_scanner {
