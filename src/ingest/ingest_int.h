@@ -51,7 +51,18 @@ ssize_t vigil_stream_peek(vigil_stream *s, size_t n, const char **data);
  * next call). Returns its length, 0 at the end, -1 on error, -2 when the line is longer than
  * max (the first max bytes are consumed). */
 ssize_t vigil_stream_getline(vigil_stream *s, size_t max, const char **line);
+/* The same, but a line longer than max is left unread (-2). */
+ssize_t vigil_stream_getline_keep(vigil_stream *s, size_t max, const char **line);
 const char *vigil_stream_error(const vigil_stream *s);
+
+/* The "text" string of one JSON Lines object too long for memory, decoded as a stream: the
+ * object is read from below (not owned) up to and including its line's newline. Members before
+ * "text" named id, source, url and time are kept (vigil_json_text_member). */
+vigil_status vigil_stream_json_text(vigil_stream *below, vigil_stream **out);
+const char *vigil_json_text_member(const vigil_stream *s, const char *name);
+/* Reads the rest of the object after the text and its line's end; false (err set) when the
+ * line was not one valid object with a string "text". */
+bool vigil_json_text_finish(vigil_stream *s);
 
 /* ------------------------------------------------------------------ extraction */
 

@@ -506,20 +506,49 @@ static const char *opt_string(json_t *o, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* A line longer than --max-doc: its "text" is decoded as a stream and scanned in chunks. */
+static vigil_status jsonl_piece(vigil_reader *r, vigil_doc *doc)
+{
+    vigil_stream *js = r->chain[0];
+    vigil_status st = next_piece(r, doc);
+    if (st == VIGIL_OK) {
+        const char *id = vigil_json_text_member(js, "id");
+        if (id)
+            snprintf(r->idbuf, sizeof r->idbuf, "%s", id);
+        else
+            snprintf(r->idbuf, sizeof r->idbuf, "%s:%zu", r->path, r->line);
+        doc->id = r->idbuf;
+        doc->source = vigil_json_text_member(js, "source");
+        doc->url = vigil_json_text_member(js, "url");
+        doc->time = vigil_json_text_member(js, "time");
+        return VIGIL_OK;
+    }
+    if (st != VIGIL_ERR_NOTFOUND)
+        return st;
+    bool ok = vigil_json_text_finish(js) && !r->pending;
+    char msg[600];
+    snprintf(msg, sizeof msg, "%s", js->err[0] ? js->err : r->pending_msg);
+    r->pending = VIGIL_OK;
+    r->body = NULL;
+    close_body(r);
+    if (!ok) {
+        rerr(r, "%s:%zu: %s; the text before it was scanned", r->path, r->line, msg);
+        return VIGIL_ERR_PARSE;
+    }
+    return VIGIL_ERR_NOTFOUND;
+}
+
 static vigil_status read_jsonl(vigil_reader *r, vigil_doc *doc)
 {
     if (r->body) {
-        vigil_status st = next_piece(r, doc);
+        vigil_status st = jsonl_piece(r, doc);
         if (st != VIGIL_ERR_NOTFOUND)
-            return st;
-        st = end_body(r, "line");
-        if (st)
             return st;
     }
     for (;;) {
         const char *line;
         uint64_t at = r->in->pos;
-        ssize_t n = vigil_stream_getline(r->in, r->max_doc, &line);
+        ssize_t n = vigil_stream_getline_keep(r->in, r->max_doc, &line);
         if (n == 0) {
             r->done = true;
             return VIGIL_ERR_NOTFOUND;
@@ -531,19 +560,17 @@ static vigil_status read_jsonl(vigil_reader *r, vigil_doc *doc)
         }
         r->line++;
         if (n == -2) {
-            /* A line longer than --max-doc: its text is streamed out of the JSON and scanned
-             * in chunks (vigil_json_text_stream). */
-            rerr(r, "%s:%zu: line at byte %llu is longer than the limit of %zu bytes "
-                 "(--max-doc); skipped", r->path, r->line, (unsigned long long)at, r->max_doc);
-            r->rejected.len = 0;
-            if (vigil_buf_append(&r->rejected, line, r->max_doc) != VIGIL_OK)
-                r->rejected.len = 0;
-            for (;;) { /* skip the rest of the line */
-                n = vigil_stream_getline(r->in, r->max_doc, &line);
-                if (n != -2)
-                    break;
-            }
-            return VIGIL_ERR_LIMIT;
+            vigil_stream *js;
+            if (vigil_stream_json_text(r->in, &js) != VIGIL_OK)
+                return VIGIL_ERR_NOMEM;
+            r->chain[0] = js;
+            r->nchain = 1;
+            start_body(r, js, VIGIL_CONTENT_TEXT);
+            r->chunked = true; /* reported as chunked even if the text itself is short */
+            vigil_status st = jsonl_piece(r, doc);
+            if (st != VIGIL_ERR_NOTFOUND)
+                return st;
+            continue;
         }
         size_t len = (size_t)n;
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))

@@ -121,7 +121,7 @@ ssize_t vigil_stream_peek(vigil_stream *s, size_t n, const char **data)
     return (ssize_t)(have < n ? have : n);
 }
 
-ssize_t vigil_stream_getline(vigil_stream *s, size_t max, const char **line)
+static ssize_t getline_impl(vigil_stream *s, size_t max, const char **line, bool consume_long)
 {
     size_t scanned = 0, want = 256;
     for (;;) {
@@ -134,16 +134,27 @@ ssize_t vigil_stream_getline(vigil_stream *s, size_t max, const char **line)
         const char *nl = memchr(d + scanned, '\n', (size_t)have - scanned);
         size_t len = nl ? (size_t)(nl - d) + 1 : (size_t)have;
         if (nl || (size_t)have < want || (size_t)have == max) {
+            bool too_long = !nl && (size_t)have == max && (size_t)have == want;
             *line = d;
+            if (too_long && !consume_long)
+                return -2;
             s->bpos += len;
             s->pos += len;
-            if (!nl && (size_t)have == max && (size_t)have == want)
-                return -2;
-            return (ssize_t)len;
+            return too_long ? -2 : (ssize_t)len;
         }
         scanned = (size_t)have;
         want *= 2;
     }
+}
+
+ssize_t vigil_stream_getline(vigil_stream *s, size_t max, const char **line)
+{
+    return getline_impl(s, max, line, true);
+}
+
+ssize_t vigil_stream_getline_keep(vigil_stream *s, size_t max, const char **line)
+{
+    return getline_impl(s, max, line, false);
 }
 
 /* ------------------------------------------------------------------ file */

@@ -311,13 +311,23 @@ def test_large_document_is_chunked_with_overlap():
         span = o["people"][0]["spans"][0]
         eq(o["chunk"]["offset"] + span["start"], data.index(b"Thomas"))
         assert "chunks)" in err and "0 failed" in err, err
-        # a JSON line over the limit is reported and kept for --rejects
-        rej = t.path("rejects.jsonl")
-        line = json.dumps({"id": "huge", "text": "x " * 5000})
-        rc, out, err = t.scan("--max-doc", "4096", "--jsonl", "--rejects", rej,
-                              stdin=(line + "\n").encode())
+        # a JSON line over the limit: its text is streamed out of the JSON and chunked too,
+        # escapes decoded; the lines after it are read as usual
+        text = "caf\u00e9 \"q\" " * 3000 + dox.decode() + " end"
+        lines = [json.dumps({"id": "huge", "url": "u", "text": text, "n": [1, {"a": 2}]}),
+                 json.dumps({"id": "next", "text": dox.decode()}),
+                 '{"id": "broken", "text": "' + "y " * 5000,  # no closing quote
+                 json.dumps({"id": "last", "text": dox.decode()})]
+        rc, out, err = t.scan("--max-doc", "4096", "--jsonl",
+                              stdin=("\n".join(lines) + "\n").encode())
         eq(rc, 2, err)
-        assert "-:1: line at byte 0 is longer than the limit of 4096 bytes" in err, err
+        got = alerts(out)
+        eq([o["doc"] for o in got if "address" in o["people"][0]["matched"]][-3:],
+           ["huge", "next", "last"], out)
+        huge = [o for o in got if o["doc"] == "huge"]
+        assert all(o["chunk"]["index"] >= 1 and o["url"] == "u" for o in huge), huge
+        assert "-:3: unterminated string" in err or "-:3: control character" in err, err
+        assert "the text before it was scanned" in err, err
 
 
 def test_single_huge_line_in_bounded_memory():
