@@ -155,6 +155,14 @@ static vigil_status safe_text(vigil_buf *o, const char *s)
     return st;
 }
 
+static vigil_status chunk_text(vigil_buf *o, const vigil_doc *doc)
+{
+    if (!doc || !doc->chunk)
+        return VIGIL_OK;
+    return vigil_buf_printf(o, " (chunk %u at byte %llu)", doc->chunk,
+                            (unsigned long long)doc->offset);
+}
+
 vigil_status vigil_result_text(const vigil_result *r, const vigil_doc *doc, vigil_buf *o)
 {
     const char *id = doc && doc->id ? doc->id : "-";
@@ -169,6 +177,7 @@ vigil_status vigil_result_text(const vigil_result *r, const vigil_doc *doc, vigi
         st = vigil_buf_printf(o, "%-8s %5.3f  %-8s  %-28s  ", vigil_severity_name(r->severity),
                               r->score, "-", labels[0] ? labels : "-");
         if (!st) st = safe_text(o, id);
+        if (!st) st = chunk_text(o, doc);
         if (!st) st = LIT(o, "\n");
         return st;
     }
@@ -188,6 +197,7 @@ vigil_status vigil_result_text(const vigil_result *r, const vigil_doc *doc, vigi
                                        (int)(strlen(p->person) < 8 ? 8 - strlen(p->person) : 0),
                                        "", kinds);
         if (!st) st = safe_text(o, id);
+        if (!st) st = chunk_text(o, doc);
         if (!st) st = LIT(o, "\n");
     }
     return st;

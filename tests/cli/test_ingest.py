@@ -192,6 +192,39 @@ def test_warc_written_by_wget():
             assert "1 skipped" in err and "0 failed" in err, err
 
 
+def test_wet_and_hand_built_warc_records():
+    """Common Crawl WET (conversion records), WARC/1.1 as Browsertrix writes it, a revisit
+    record and a response with a deflate body, following the WARC 1.1 specification."""
+    import zlib
+    with Tmp() as t:
+        def rec(version, typ, rid, ctype, body, uri="http://site.test/p"):
+            return (("%s\r\nWARC-Type: %s\r\nWARC-Record-ID: <urn:uuid:%s>\r\n"
+                     "WARC-Target-URI: %s\r\nWARC-Date: 2026-11-29T08:00:00.123456Z\r\n"
+                     "Content-Type: %s\r\nContent-Length: %d\r\n\r\n"
+                     % (version, typ, rid, uri, ctype, len(body))).encode() + body + b"\r\n\r\n")
+        dox = ("%s, %s" % (TOM, TOM_ADDR)).encode()
+        deflated = zlib.compress(("<p>%s</p><p>%s</p>" % (VIC, VIC_ADDR)).encode())
+        http = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: deflate\r\n"
+                b"Content-Length: %d\r\n\r\n" % len(deflated)) + deflated
+        data = (rec("WARC/1.0", "warcinfo", "0", "application/warc-fields", b"isPartOf: CC\r\n")
+                + rec("WARC/1.0", "conversion", "1", "text/plain", dox)
+                + rec("WARC/1.1", "response", "2", "application/http;msgtype=response", http)
+                + rec("WARC/1.1", "revisit", "3", "application/http;msgtype=response",
+                      b"HTTP/1.1 200 OK\r\n\r\n")
+                + rec("WARC/1.1", "request", "4", "application/http;msgtype=request",
+                      b"GET /p HTTP/1.1\r\nHost: site.test\r\n\r\n"))
+        wet = t.path("crawl.warc.wet.gz", b"".join(gzip.compress(r) for r in [data]))
+        rc, out, err = t.scan(wet)
+        eq(rc, 0, err)
+        got = {o["doc"]: o for o in alerts(out)}
+        eq(sorted(got), ["<urn:uuid:1>", "<urn:uuid:2>"], err)
+        eq(people(got["<urn:uuid:1>"]), ["P-00001"])
+        eq(people(got["<urn:uuid:2>"]), ["P-00002"])
+        eq(got["<urn:uuid:2>"]["url"], "http://site.test/p")
+        eq(got["<urn:uuid:2>"]["time"], "2026-11-29T08:00:00.123456Z")
+        assert "2 documents scanned" in err and "0 failed" in err, err
+
+
 def test_mbox_and_eml_written_by_python():
     with Tmp() as t:
         box = mailbox.mbox(t.path("mail.mbox"))
@@ -360,6 +393,21 @@ def test_single_huge_line_in_bounded_memory():
         eq([people(o) for o in got], [["P-00001"]])
         assert got[0]["chunk"]["index"] >= 25, got[0]["chunk"]
         assert rss_mb < 256, "max RSS %.0f MB for a 200 MB line" % rss_mb
+        # a WARC response of 48 MB of HTML, the dox at its end
+        row = b"<div class=c><p>Post by <a href=/u>someone</a></p><span>text &amp; more</span></div>\n"
+        html = b"<html><body>" + row * ((48 << 20) // len(row)) + \
+            ("<p>%s</p><p>%s</p></body></html>" % (TOM, TOM_ADDR)).encode()
+        payload = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + html
+        warc = t.path("big.warc", b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:x:big>\r\n"
+                      b"Content-Type: application/http; msgtype=response\r\n"
+                      b"Content-Length: %d\r\n\r\n" % len(payload) + payload + b"\r\n\r\n")
+        del html, payload
+        rc, out, err = run("scan", "--vault", t.vault, "-j", "2", warc)
+        eq(rc, 0, err)
+        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        got = alerts(out)
+        assert any("address" in o["people"][0]["matched"] for o in got), out
+        assert rss_mb < 256, "max RSS %.0f MB for a 48 MB HTML record" % rss_mb
 
 
 def test_mixed_directory_with_corrupt_files():
@@ -431,6 +479,10 @@ def test_parallel_scan_keeps_input_order():
         eq(sorted(out3.splitlines()), sorted(out1.splitlines()))
         rc, out, err = t.scan("--include", "00*.txt", d)
         eq([os.path.basename(o["doc"]) for o in alerts(out)], ["000.txt", "007.txt"], err)
+        # the progress line: only when asked for (standard error is not a terminal here)
+        assert "MB/s" not in err, err
+        rc, out, err = t.scan("--progress", d)
+        assert "\r\033[K" in err and "MB/s" in err and " docs " in err and " alerts" in err, err
 
 
 def test_watch_scans_new_files_and_resumes():
