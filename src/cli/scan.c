@@ -420,7 +420,7 @@ uint64_t scan_session_reader(scan_session *s, vigil_reader *r, const char *path)
     return last;
 }
 
-static bool excluded(const scan_opts *o, const char *path, bool dir)
+bool scan_excluded(const scan_opts *o, const char *path, bool dir)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
@@ -528,10 +528,10 @@ static void walk(scan_session *s, const char *dir, const visit *up, bool size_on
                     reject(s, p, msg, NULL, 0);
                 }
             } else if (S_ISDIR(fs.st_mode)) {
-                if (!excluded(s->o, p, true))
+                if (!scan_excluded(s->o, p, true))
                     walk(s, p, &me, size_only);
             } else if (S_ISREG(fs.st_mode)) {
-                if (excluded(s->o, p, false)) {
+                if (scan_excluded(s->o, p, false)) {
                     if (!size_only)
                         s->excluded++;
                 } else if (size_only) {

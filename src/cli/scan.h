@@ -35,6 +35,8 @@ void scan_opts_init(scan_opts *o);
 /* The long options of scan (watch adds its own). */
 const struct option *scan_long_options(void);
 
+/* Whether --include/--exclude leave out a file (or, with dir, a folder). */
+bool scan_excluded(const scan_opts *o, const char *path, bool dir);
 /* Opens the vault, rules and model and starts the workers; 0 or 2 (message printed). */
 int scan_session_open(const scan_opts *o, scan_session **out);
 /* A file, a directory (recursively) or "-". */

@@ -16,7 +16,6 @@
 #include "scan.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -173,17 +172,8 @@ static bool excluded(const scan_opts *o, const char *path)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    if (base[0] == '.')
-        return true; /* hidden and temporary files (the state file's .tmp among them) */
-    for (size_t i = 0; i < o->nexclude; i++)
-        if (fnmatch(o->exclude[i], base, 0) == 0 || fnmatch(o->exclude[i], path, 0) == 0)
-            return true;
-    if (o->ninclude == 0)
-        return false;
-    for (size_t i = 0; i < o->ninclude; i++)
-        if (fnmatch(o->include[i], base, 0) == 0 || fnmatch(o->include[i], path, 0) == 0)
-            return false;
-    return true;
+    /* hidden and temporary files (the state file's .tmp among them) */
+    return base[0] == '.' || scan_excluded(o, path, false);
 }
 
 /* The offset of the byte after the last newline in [from, size), or from when none. */
@@ -334,8 +324,10 @@ static void walk(watch *w, const char *dir, int depth)
         char p[PATH_MAX];
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
         struct stat sb;
-        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
-            walk(w, p, depth + 1);
+        if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            if (!scan_excluded(w->o, p, true))
+                walk(w, p, depth + 1);
+        }
         else if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode))
             scan_file(w, p, true);
         free(names[i]);
@@ -363,7 +355,8 @@ static void events(watch *w)
         char path[PATH_MAX];
         snprintf(path, sizeof path, "%s/%s", w->wd_path[ev->wd], ev->name);
         if (ev->mask & IN_ISDIR) {
-            if (ev->mask & (IN_CREATE | IN_MOVED_TO))
+            if ((ev->mask & (IN_CREATE | IN_MOVED_TO)) && ev->name[0] != '.' &&
+                !scan_excluded(w->o, path, true))
                 walk(w, path, 0);
             continue;
         }
