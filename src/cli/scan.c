@@ -120,11 +120,15 @@ static void process(scan_session *s, vigil_scanner *sc, vigil_text *tx, job *j)
     j->out.len = j->err.len = j->rej.len = 0;
     j->failed = j->repaired = false;
     j->severity = VIGIL_SEV_INFO;
-    char where[1200];
-    if (j->path && strcmp(j->path, j->doc.id) != 0)
-        snprintf(where, sizeof where, "%s: %s", j->path, j->doc.id);
-    else
-        snprintf(where, sizeof where, "%s", j->doc.id);
+    /* file, document id when it is not the file, and where the document (or chunk) starts */
+    char where[1300];
+    int w = snprintf(where, sizeof where, "%s", j->path ? j->path : j->doc.id);
+    if (j->path && strcmp(j->path, j->doc.id) != 0 && w > 0 && (size_t)w < sizeof where)
+        w += snprintf(where + w, sizeof where - (size_t)w, ": %s", j->doc.id);
+    if ((j->doc.at || j->doc.chunk) && w > 0 && (size_t)w < sizeof where)
+        snprintf(where + w, sizeof where - (size_t)w, " (%s at byte %llu)",
+                 j->doc.chunk ? "chunk" : "document",
+                 (unsigned long long)(j->doc.at + j->doc.offset));
     if (!sc || !tx) {
         say(&j->err, "vigil: %s: scan failed: out of memory\n", where);
         j->failed = true;

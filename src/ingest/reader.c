@@ -447,6 +447,7 @@ static vigil_status next_piece(vigil_reader *r, vigil_doc *doc)
     doc->charset = r->charset;
     doc->chunk = r->chunked ? ++r->chunk : 0;
     doc->offset = r->buf_off;
+    doc->at = r->rec_off;
     doc->id = r->id ? r->id : r->path;
     doc->url = r->url;
     doc->time = r->time;
@@ -560,6 +561,7 @@ static vigil_status read_jsonl(vigil_reader *r, vigil_doc *doc)
         }
         r->line++;
         if (n == -2) {
+            r->rec_off = at;
             vigil_stream *js;
             if (vigil_stream_json_text(r->in, &js) != VIGIL_OK)
                 return VIGIL_ERR_NOMEM;
@@ -607,6 +609,7 @@ static vigil_status read_jsonl(vigil_reader *r, vigil_doc *doc)
         else
             snprintf(r->idbuf, sizeof r->idbuf, "%s:%zu", r->path, r->line);
         memset(doc, 0, sizeof *doc);
+        doc->at = at;
         doc->id = r->idbuf;
         doc->text = json_string_value(text);
         doc->len = json_string_length(text);
