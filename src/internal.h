@@ -77,6 +77,9 @@ typedef struct vigil_keys {
     unsigned char token[16];   /* SipHash key for tokens (crypto_shorthash) */
     unsigned char finger[32];  /* BLAKE2b key for alert fingerprints */
     unsigned char check[32];   /* BLAKE2b key for the index's key check */
+    unsigned char evidence[32]; /* XChaCha20-Poly1305 key for document text in the store */
+    unsigned char audit[32];    /* BLAKE2b key chaining the audit log */
+    unsigned char sign_seed[32]; /* Ed25519 seed of the vault's evidence signing key */
 } vigil_keys;
 
 uint64_t vigil_hash_token(const vigil_keys *k, const char *s, size_t n);
@@ -187,6 +190,7 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
 
 const vigil_index *vigil_vault_index(const vigil_vault *v);
 const vigil_keys *vigil_vault_keys(const vigil_vault *v);
+const char *vigil_vault_dir(const vigil_vault *v);
 
 /* Keyed fingerprint of an alert (alert.c): people ids, counted kind masks and the sorted
  * fingerprints of the identifiers matched for each. */

@@ -403,6 +403,110 @@ VIGIL_NODISCARD vigil_status vigil_result_json(const vigil_result *result, const
 VIGIL_NODISCARD vigil_status vigil_result_text(const vigil_result *result, const vigil_doc *doc,
                                                vigil_buf *out);
 
+
+/* ---------------------------------------------------------------------------------------------
+ * Alert store (SQLite in the vault: DIR/store.db)
+ *
+ * Keeps every document that raised an alert (content SHA-256, id, source, url, time, first and
+ * last seen, sightings; its text encrypted with a key derived from the vault key) and every
+ * alert (findings, severity, score, fingerprint, status). The same content or the same alert
+ * fingerprint seen again is a new sighting of the existing alert. Analysts' changes and
+ * evidence access go to a hash-chained audit log.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct vigil_store vigil_store;
+
+typedef enum vigil_alert_status {
+    VIGIL_ALERT_NEW = 0,
+    VIGIL_ALERT_ACKNOWLEDGED,
+    VIGIL_ALERT_ESCALATED,
+    VIGIL_ALERT_RESOLVED,
+    VIGIL_ALERT_FALSE_POSITIVE,
+} vigil_alert_status;
+const char *vigil_alert_status_name(vigil_alert_status status);
+VIGIL_NODISCARD vigil_status vigil_alert_status_parse(const char *name, vigil_alert_status *out);
+
+/* Opens (creating when create is set) the vault's store, migrating an older schema. Without
+ * create, VIGIL_ERR_NOTFOUND when there is no store yet. */
+VIGIL_NODISCARD vigil_status vigil_store_open(vigil_vault *vault, int create, vigil_store **out,
+                                              char *err, size_t errlen);
+void vigil_store_close(vigil_store *store);
+const char *vigil_store_errmsg(const vigil_store *store);
+
+/* Recording, in batches: begin, add..., commit (a batch is one transaction). */
+VIGIL_NODISCARD vigil_status vigil_store_begin(vigil_store *store);
+VIGIL_NODISCARD vigil_status vigil_store_commit(vigil_store *store);
+typedef struct vigil_store_added {
+    int64_t alert;    /* the alert's number */
+    int new_alert;    /* 1 when the alert was created, 0 for a new sighting of one */
+    int suppressed;   /* 1 when the alert's fingerprint is suppressed (false positive) */
+    int escalated;    /* 1 when a bounty higher than before escalated the alert */
+} vigil_store_added;
+/* Records one alerting document: doc (its id, metadata, and its original bytes in text/len),
+ * the text that was scanned, and the alert as vigil_result_json rendered it. now is a Unix
+ * time in seconds. */
+VIGIL_NODISCARD vigil_status vigil_store_add(vigil_store *store, const vigil_doc *doc,
+                                             const char *scanned, size_t scanned_len,
+                                             const char *alert_json, int64_t now,
+                                             vigil_store_added *out);
+/* Whether an alert (as rendered JSON) is suppressed; counts the hit. */
+int vigil_store_suppressed(vigil_store *store, const char *alert_json);
+
+/* Queries, as JSON (one object per line for lists), appended to out. */
+typedef struct vigil_alert_filter {
+    int status;          /* -1 any, else a vigil_alert_status */
+    int min_severity;    /* a vigil_severity */
+    const char *person;  /* NULL any */
+    int64_t since;       /* last seen at or after (Unix seconds), 0 any */
+} vigil_alert_filter;
+VIGIL_NODISCARD vigil_status vigil_store_alerts(vigil_store *store, const vigil_alert_filter *f,
+                                                vigil_buf *out);
+/* One alert with its sightings, notes and evidence (the decrypted text of its first document;
+ * reading it is recorded in the audit log as actor). */
+VIGIL_NODISCARD vigil_status vigil_store_alert(vigil_store *store, int64_t id, const char *actor,
+                                               vigil_buf *out);
+/* Sets an alert's status with a note (audited). False-positive suppresses its fingerprint. */
+VIGIL_NODISCARD vigil_status vigil_store_set_status(vigil_store *store, int64_t id,
+                                                    vigil_alert_status status, const char *note,
+                                                    const char *actor);
+/* A person's timeline: their alerts in time order, per-day counts and bounty amounts. */
+VIGIL_NODISCARD vigil_status vigil_store_person(vigil_store *store, const char *person,
+                                                vigil_buf *out);
+
+/* Suppressions as a baseline file (JSON: {"vigil_baseline":1,"suppressions":[...]}), and
+ * back; import merges and reports a malformed file with the position. */
+VIGIL_NODISCARD vigil_status vigil_store_baseline_export(vigil_store *store, vigil_buf *out);
+VIGIL_NODISCARD vigil_status vigil_store_baseline_import(vigil_store *store, const char *data,
+                                                         size_t len, const char *actor,
+                                                         size_t *imported, char *err,
+                                                         size_t errlen);
+
+/* Checks the audit log's hash chain: VIGIL_OK, or VIGIL_ERR_CORRUPT with the first bad entry
+ * described in err. *entries receives the number of entries checked. */
+VIGIL_NODISCARD vigil_status vigil_store_audit_verify(vigil_store *store, size_t *entries,
+                                                      char *err, size_t errlen);
+/* Appends an entry (for actions taken outside the store, e.g. an export). */
+VIGIL_NODISCARD vigil_status vigil_store_audit(vigil_store *store, const char *actor,
+                                               const char *action, const char *target,
+                                               const char *detail);
+
+/* Evidence: writes DIR/original.bin, DIR/text.txt, DIR/metadata.json (capture metadata and
+ * SHA-256 of both files) and DIR/metadata.json.sig (detached Ed25519 signature with the vault's
+ * signing key, whose public half is in metadata.json). Audited. */
+VIGIL_NODISCARD vigil_status vigil_evidence_export(vigil_store *store, int64_t alert,
+                                                   const char *dir, const char *actor,
+                                                   char *err, size_t errlen);
+/* Checks an exported evidence folder: the signature, then every hash. With vault, also that
+ * it was signed by this vault's key. The signing key's hex is written to key_hex[65]. */
+VIGIL_NODISCARD vigil_status vigil_evidence_verify(const char *dir, const vigil_vault *vault,
+                                                   char key_hex[65], char *err, size_t errlen);
+/* The same on files already read (for fuzzing and for callers with their own I/O). */
+VIGIL_NODISCARD vigil_status vigil_evidence_check(const char *metadata, size_t metadata_len,
+                                                  const unsigned char *sig, size_t sig_len,
+                                                  const char *original, size_t original_len,
+                                                  const char *text, size_t text_len,
+                                                  char key_hex[65], char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -50,6 +50,12 @@ static void usage(FILE *f)
           "                                    scan files, directories or standard input\n"
           "  watch  [--vault DIR] [OPTIONS] DIR...\n"
           "                                    keep scanning files as they appear or grow\n"
+          "  alerts list|show|set              triage the alert store (scan --store)\n"
+          "  person ID                         one person's timeline of alerts\n"
+          "  baseline export|import            suppressions (false positives) as a file\n"
+          "  audit verify                      check the audit log's hash chain\n"
+          "  evidence export ID DIR | verify DIR\n"
+          "                                    signed evidence of an alert\n"
           "  train  --out MODEL --data FILE ... train the threat model on labeled CSV/JSON Lines\n"
           "  eval   [--model MODEL] --data FILE ...\n"
           "                                    precision, recall, F1 and ROC-AUC of threat scores\n"
@@ -273,6 +279,16 @@ int main(int argc, char **argv)
         return cmd_scan(argc, argv);
     if (strcmp(cmd, "watch") == 0)
         return cmd_watch(argc, argv);
+    if (strcmp(cmd, "alerts") == 0)
+        return cmd_alerts(argc, argv);
+    if (strcmp(cmd, "person") == 0)
+        return cmd_person(argc, argv);
+    if (strcmp(cmd, "baseline") == 0)
+        return cmd_baseline(argc, argv);
+    if (strcmp(cmd, "audit") == 0)
+        return cmd_audit(argc, argv);
+    if (strcmp(cmd, "evidence") == 0)
+        return cmd_evidence(argc, argv);
     if (strcmp(cmd, "train") == 0)
         return cmd_train(argc, argv);
     if (strcmp(cmd, "eval") == 0)

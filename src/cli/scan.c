@@ -40,6 +40,7 @@ typedef struct job {
     char *owned; /* text, id, source, url, time, charset, path packed in one allocation */
     size_t bytes;
     vigil_buf out, err, rej;
+    vigil_buf json, scanned; /* for the store: the alert as JSON and the text scanned */
     vigil_severity severity;
     bool failed, repaired;
 } job;
@@ -65,8 +66,13 @@ struct scan_session {
     /* single-thread mode */
     vigil_scanner *sc;
     vigil_text *text;
+    /* the alert store: suppressions always, recording with --store */
+    vigil_store *store;
+    bool record;
+    size_t in_batch;
     /* counts */
     size_t scanned, chunks, reported, failed, skipped, excluded, repaired, files;
+    size_t suppressed, stored, new_alerts;
     uint64_t bytes_done, bytes_total;
     struct timespec t0, last_progress;
     bool progress;
@@ -119,6 +125,7 @@ static void process(scan_session *s, vigil_scanner *sc, vigil_text *tx, job *j)
     const scan_opts *o = s->o;
     j->out.len = j->err.len = j->rej.len = 0;
     j->failed = j->repaired = false;
+    j->json.len = j->scanned.len = 0;
     j->severity = VIGIL_SEV_INFO;
     /* file, document id when it is not the file, and where the document (or chunk) starts */
     char where[1300];
@@ -161,6 +168,12 @@ static void process(scan_session *s, vigil_scanner *sc, vigil_text *tx, job *j)
     j->doc.prepared = tx;
     st = o->text ? vigil_result_text(r, &j->doc, &j->out)
                  : vigil_result_json(r, &j->doc, o->explain, &j->out);
+    j->json.len = j->scanned.len = 0;
+    if (st == VIGIL_OK && s->store && r->severity > VIGIL_SEV_INFO) {
+        st = vigil_result_json(r, &j->doc, 1, &j->json);
+        if (st == VIGIL_OK && s->record)
+            st = vigil_buf_append(&j->scanned, text, len);
+    }
     j->doc.prepared = NULL;
     if (st != VIGIL_OK) {
         j->out.len = 0;
@@ -171,8 +184,56 @@ static void process(scan_session *s, vigil_scanner *sc, vigil_text *tx, job *j)
 }
 
 /* Writes a finished job's output and frees it (called in order, under the lock when threaded). */
+/* Records an alert in the store (or finds it suppressed); false when it is not to be shown. */
+static bool store_alert(scan_session *s, job *j)
+{
+    if (!s->store || !j->json.len || j->failed)
+        return true;
+    if (!s->record)
+        return !vigil_store_suppressed(s->store, j->json.data);
+    if (s->in_batch == 0 && vigil_store_begin(s->store) != VIGIL_OK) {
+        cli_error("%s", vigil_store_errmsg(s->store));
+        s->failed++;
+        return true;
+    }
+    vigil_store_added added;
+    if (vigil_store_add(s->store, &j->doc, j->scanned.data, j->scanned.len, j->json.data,
+                        (int64_t)time(NULL), &added) != VIGIL_OK) {
+        cli_error("%s: not stored: %s", j->doc.id, vigil_store_errmsg(s->store));
+        s->failed++;
+        return true;
+    }
+    if (++s->in_batch >= 256) { /* one transaction per batch */
+        if (vigil_store_commit(s->store) != VIGIL_OK) {
+            cli_error("%s", vigil_store_errmsg(s->store));
+            s->failed++;
+        }
+        s->in_batch = 0;
+    }
+    if (added.suppressed)
+        return false;
+    s->stored++;
+    s->new_alerts += added.new_alert != 0;
+    return true;
+}
+
+static void store_commit(scan_session *s)
+{
+    if (s->store && s->in_batch) {
+        if (vigil_store_commit(s->store) != VIGIL_OK) {
+            cli_error("%s", vigil_store_errmsg(s->store));
+            s->failed++;
+        }
+        s->in_batch = 0;
+    }
+}
+
 static void emit(scan_session *s, job *j)
 {
+    if (!store_alert(s, j)) {
+        j->out.len = 0; /* a suppressed fingerprint: counted, not shown */
+        s->suppressed++;
+    }
     if (j->out.len)
         fwrite(j->out.data, 1, j->out.len, stdout);
     if (j->err.len)
@@ -329,6 +390,8 @@ static void submit(scan_session *s, const vigil_doc *d, const char *source)
         j.path = source;
         process(s, s->sc, s->text, &j);
         emit(s, &j);
+        vigil_buf_free(&j.json);
+        vigil_buf_free(&j.scanned);
         vigil_buf_free(&j.out);
         vigil_buf_free(&j.err);
         vigil_buf_free(&j.rej);
@@ -571,6 +634,27 @@ void scan_session_path(scan_session *s, const char *path)
 
 /* ------------------------------------------------------------------ session */
 
+/* "store = on" in the vault's config file (lines "key = value", # comments). */
+bool scan_config_store(const char *vault_opt)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/config", cli_vault_dir(vault_opt));
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[512];
+    bool on = false;
+    while (fgets(line, sizeof line, f)) {
+        char key[64], value[64];
+        if (line[0] != '#' && sscanf(line, " %63[a-z_] = %63s", key, value) == 2 &&
+            strcmp(key, "store") == 0)
+            on = strcmp(value, "on") == 0 || strcmp(value, "true") == 0 ||
+                 strcmp(value, "yes") == 0;
+    }
+    fclose(f);
+    return on;
+}
+
 int scan_session_open(const scan_opts *o, scan_session **out)
 {
     scan_session *s = calloc(1, sizeof *s);
@@ -582,7 +666,7 @@ int scan_session_open(const scan_opts *o, scan_session **out)
         free(s);
         return 2;
     }
-    char err[512];
+    char err[1024];
     if (vigil_rules_load(s->vault, o->rules, o->nrules, &s->rules, err, sizeof err) != VIGIL_OK) {
         cli_error("%s", err);
         scan_session_close(s);
@@ -591,6 +675,19 @@ int scan_session_open(const scan_opts *o, scan_session **out)
     if (!o->no_model && cli_load_model(o->model, &s->model) != 0) {
         scan_session_close(s);
         return 2;
+    }
+    {
+        /* --store, or "store = on" in the vault's config, records alerts; an existing store's
+         * suppressions apply to every scan */
+        bool want = o->store || scan_config_store(o->vault);
+        vigil_status st = vigil_store_open(s->vault, want, &s->store, err, sizeof err);
+        if (st == VIGIL_OK) {
+            s->record = want;
+        } else if (st != VIGIL_ERR_NOTFOUND || want) {
+            cli_error("%s", err);
+            scan_session_close(s);
+            return 2;
+        }
     }
     if (o->rejects) {
         s->rejects = fopen(o->rejects, "wb");
@@ -655,6 +752,11 @@ void scan_session_flush(scan_session *s)
         s->flushing = false;
         pthread_mutex_unlock(&s->mu);
     }
+    if (s->nthreads)
+        pthread_mutex_lock(&s->mu);
+    store_commit(s);
+    if (s->nthreads)
+        pthread_mutex_unlock(&s->mu);
     fflush(stdout);
     if (s->rejects)
         fflush(s->rejects);
@@ -680,7 +782,10 @@ int scan_session_close(scan_session *s)
             pthread_join(s->th[i], NULL);
     }
     show_progress(s, 0, true);
+    store_commit(s);
     for (size_t i = 0; i < s->nring; i++) {
+        vigil_buf_free(&s->ring[i].json);
+        vigil_buf_free(&s->ring[i].scanned);
         vigil_buf_free(&s->ring[i].out);
         vigil_buf_free(&s->ring[i].err);
         vigil_buf_free(&s->ring[i].rej);
@@ -694,12 +799,20 @@ int scan_session_close(scan_session *s)
     int rc = s->failed ? 2 : s->reported ? 0 : 1;
     if (s->o && s->vault && !s->o->quiet) {
         double el = now_since(&s->t0);
+        char extra[160] = "";
+        if (s->store)
+            snprintf(extra, sizeof extra, ", %zu suppressed%s", s->suppressed, "");
+        if (s->record)
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
+                     ", %zu stored (%zu new alert%s)", s->stored, s->new_alerts,
+                     s->new_alerts == 1 ? "" : "s");
         fprintf(stderr, "vigil: %zu document%s scanned (%zu chunk%s) from %zu file%s, %zu "
-                "reported, %zu skipped (not text), %zu failed, %zu repaired, in %.2f s\n",
+                "reported, %zu skipped (not text), %zu failed, %zu repaired%s, in %.2f s\n",
                 s->scanned, s->scanned == 1 ? "" : "s", s->chunks, s->chunks == 1 ? "" : "s",
                 s->files, s->files == 1 ? "" : "s", s->reported, s->skipped, s->failed,
-                s->repaired, el);
+                s->repaired, extra, el);
     }
+    vigil_store_close(s->store);
     vigil_text_destroy(s->text);
     vigil_scanner_destroy(s->sc);
     vigil_rules_free(s->rules);
@@ -729,7 +842,7 @@ void scan_opts_init(scan_opts *o)
 enum {
     OPT_VAULT = 256, OPT_JSONL, OPT_ALL, OPT_MIN, OPT_FORMAT, OPT_INPUT_FORMAT, OPT_MAXDOC,
     OPT_RULES, OPT_EXPLAIN, OPT_MODEL, OPT_NOMODEL, OPT_INCLUDE, OPT_EXCLUDE, OPT_REJECTS,
-    OPT_UNORDERED, OPT_PROGRESS, OPT_NOPROGRESS, OPT_QUIET, OPT_VERBOSE,
+    OPT_UNORDERED, OPT_PROGRESS, OPT_NOPROGRESS, OPT_QUIET, OPT_VERBOSE, OPT_STORE,
 };
 
 static const struct option scan_long[] = {
@@ -753,6 +866,7 @@ static const struct option scan_long[] = {
     {"no-progress", no_argument, NULL, OPT_NOPROGRESS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"store", no_argument, NULL, OPT_STORE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -833,6 +947,7 @@ int scan_parse_option(int c, const char *arg, scan_opts *o)
     case OPT_NOPROGRESS: o->progress = false; return 0;
     case 'q': o->quiet = true; return 0;
     case OPT_VERBOSE: o->verbose = true; return 0;
+    case OPT_STORE: o->store = true; return 0;
     default: return -1;
     }
 }
@@ -865,6 +980,9 @@ static void scan_usage(FILE *f)
           "  --progress, --no-progress  progress line on stderr (default: when a terminal)\n"
           "  -q, --quiet           no summary line at the end\n"
           "  --verbose             name every file skipped as binary\n"
+          "  --store               record alerts in the vault's store (for 'vigil alerts');\n"
+          "                        also on with 'store = on' in DIR/config. Suppressed\n"
+          "                        fingerprints (false positives) are never shown\n"
           "\n"
           "Exit status: 0 something reported, 1 nothing reported, 2 an error occurred (even when\n"
           "something was reported).\n",

@@ -12,7 +12,7 @@
 typedef struct scan_opts {
     const char *vault;
     vigil_input_format fmt;
-    bool all, text, explain, no_model, unordered, progress, quiet, verbose;
+    bool all, text, explain, no_model, unordered, progress, quiet, verbose, store;
     vigil_severity min;
     int threads;
     size_t max_doc;
@@ -35,6 +35,8 @@ void scan_opts_init(scan_opts *o);
 /* The long options of scan (watch adds its own). */
 const struct option *scan_long_options(void);
 
+/* Whether the vault's config turns the store on ("store = on"). */
+bool scan_config_store(const char *vault_opt);
 /* Whether --include/--exclude leave out a file (or, with dir, a folder). */
 bool scan_excluded(const scan_opts *o, const char *path, bool dir);
 /* Opens the vault, rules and model and starts the workers; 0 or 2 (message printed). */

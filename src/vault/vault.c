@@ -45,6 +45,9 @@ static void derive(vigil_keys *k, const unsigned char master[32])
     crypto_kdf_derive_from_key(k->token, sizeof k->token, 1, KDF_CONTEXT, master);
     crypto_kdf_derive_from_key(k->finger, sizeof k->finger, 2, KDF_CONTEXT, master);
     crypto_kdf_derive_from_key(k->check, sizeof k->check, 3, KDF_CONTEXT, master);
+    crypto_kdf_derive_from_key(k->evidence, sizeof k->evidence, 4, KDF_CONTEXT, master);
+    crypto_kdf_derive_from_key(k->audit, sizeof k->audit, 5, KDF_CONTEXT, master);
+    crypto_kdf_derive_from_key(k->sign_seed, sizeof k->sign_seed, 6, KDF_CONTEXT, master);
 }
 
 static vigil_keys *keys_new(void)
@@ -293,4 +296,9 @@ const vigil_index *vigil_vault_index(const vigil_vault *v)
 const vigil_keys *vigil_vault_keys(const vigil_vault *v)
 {
     return v->keys;
+}
+
+const char *vigil_vault_dir(const vigil_vault *v)
+{
+    return v->dir;
 }

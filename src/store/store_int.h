@@ -1,0 +1,29 @@
+/* The store's internals, shared by its files. */
+#ifndef VIGIL_STORE_INT_H
+#define VIGIL_STORE_INT_H
+
+#include "../internal.h"
+
+#include <limits.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+
+struct vigil_store {
+    sqlite3 *db;
+    vigil_vault *vault;
+    const vigil_keys *keys;
+    char path[PATH_MAX];
+    char errmsg[PATH_MAX + 2048];
+    bool in_tx;
+};
+
+vigil_status vigil_store_fail(vigil_store *s, const char *what);
+int vigil_store_exec(vigil_store *s, const char *sql);
+sqlite3_stmt *vigil_store_prepare(vigil_store *s, const char *sql);
+void vigil_store_sha256(const char *data, size_t n, char out[65]);
+/* Decrypts a stored text (NUL-terminated copy, to free), NULL when it does not authenticate. */
+char *vigil_store_open_text(const vigil_store *s, const void *blob, size_t n, const char *sha,
+                            size_t *outlen);
+
+#endif

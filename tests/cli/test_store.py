@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""Integration tests of the alert store and triage: recording and sightings, crash safety
+(SIGKILL mid-scan), suppression and baselines, the audit chain against direct tampering with the
+database, signed evidence, encryption at rest, timelines and filters.
+
+usage: test_store.py VIGIL [TEST_NAME...]     (prints "N passed, N failed")
+"""
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+VIGIL = None
+TOM = "Thomas Jackson"
+TOM_ADDR = "9480 Prairie Avenue, Fairview, NJ"
+VIC = "Victoria Cooper"
+VIC_ADDR = "1569 Elm Court, Madison, WI"
+
+
+def run(*args, stdin=None, env=None):
+    p = subprocess.run([VIGIL] + list(args), input=stdin, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, env=env, timeout=600)
+    err = p.stderr.decode("utf-8", "replace")
+    if "Sanitizer" in err or "runtime error:" in err:
+        raise AssertionError("sanitizer report from %s:\n%s" % (" ".join(args), err))
+    return p.returncode, p.stdout.decode("utf-8", "replace"), err
+
+
+def eq(a, b, msg=""):
+    if a != b:
+        raise AssertionError("%r != %r %s" % (a, b, msg))
+
+
+class Tmp:
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="vigil-store-")
+        self.vault = os.path.join(self.dir, "vault")
+        rc, _, err = run("init", "--vault", self.vault)
+        assert rc == 0, err
+        rc, _, err = run("enroll", "--vault", self.vault,
+                         os.path.join(ROOT, "data", "demo", "people.csv"))
+        assert rc == 0, err
+        self.db = os.path.join(self.vault, "store.db")
+        return self
+
+    def __exit__(self, *a):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def path(self, name, content=None):
+        p = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        if content is not None:
+            with open(p, "wb") as f:
+                f.write(content if isinstance(content, bytes) else content.encode())
+        return p
+
+    def v(self, cmd, *args, **kw):
+        """vigil CMD [SUBCOMMAND] --vault VAULT ARGS..."""
+        if cmd in ("alerts", "baseline", "audit", "evidence"):
+            return run(cmd, args[0], "--vault", self.vault, *args[1:], **kw)
+        return run(cmd, "--vault", self.vault, *args, **kw)
+
+    def alerts(self, *args):
+        rc, out, err = self.v("alerts", "list", "--json", *args)
+        assert rc == 0, err
+        return [json.loads(line) for line in out.splitlines()]
+
+
+def feed(docs):
+    return "".join(json.dumps(d) + "\n" for d in docs).encode()
+
+
+def test_store_records_alerts_and_sightings():
+    with Tmp() as t:
+        dox = "%s lives at %s" % (TOM, TOM_ADDR)
+        docs = [{"id": "a", "text": dox, "source": "forum", "url": "http://f.test/1"},
+                {"id": "b", "text": "nothing to see"},
+                {"id": "c", "text": "I will shoot %s tomorrow at %s" % (VIC, VIC_ADDR)}]
+        rc, out, err = t.v("scan", "--store", "--jsonl", stdin=feed(docs))
+        eq(rc, 0, err)
+        assert "2 stored (2 new alerts)" in err, err
+        got = t.alerts()
+        eq(len(got), 2)
+        eq([a["severity"] for a in got], ["critical", "high"])
+        eq(got[1]["people"], ["P-00001"])
+        eq(got[0]["labels"][:1], ["violence"])
+        # the same scan again: no new alert, no new sighting
+        rc, out, err = t.v("scan", "--store", "--jsonl", stdin=feed(docs))
+        assert "2 stored (0 new alerts)" in err, err
+        eq([a["sightings"] for a in t.alerts()], [1, 1])
+        # the same content elsewhere, and the same dox in other words: sightings of one alert
+        rc, out, err = t.v("scan", "--store", "--jsonl", stdin=feed([
+            {"id": "a2", "text": dox, "source": "paste", "url": "http://p.test/9"},
+            {"id": "a3", "text": "repost: %s, %s!!" % (TOM, TOM_ADDR), "source": "chan"}]))
+        assert "(0 new alerts)" in err, err
+        tom = [a for a in t.alerts() if a["people"] == ["P-00001"]][0]
+        eq(tom["sightings"], 3)
+        eq(tom["sources"], 3)
+        rc, out, err = t.v("alerts", "show", str(tom["id"]), "--json")
+        o = json.loads(out)
+        eq([s["doc"] for s in o["sightings_list"]], ["a", "a2", "a3"])
+        eq(o["text"], dox)
+        rc, out, err = t.v("alerts", "show", str(tom["id"]))
+        assert "[[%s]]{name}" % TOM in out and "sightings:" in out, out
+        # schema version and WAL
+        db = sqlite3.connect(t.db)
+        eq(db.execute("PRAGMA user_version").fetchone()[0], 1)
+        eq(db.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+
+
+def test_evidence_is_encrypted_at_rest():
+    with Tmp() as t:
+        marker = "ZEBRAFISH-%d" % os.getpid()
+        text = "%s %s lives at %s" % (marker, TOM, TOM_ADDR)
+        rc, _, err = t.v("scan", "--store", stdin=text.encode())
+        eq(rc, 0, err)
+        run("alerts", "list", "--vault", t.vault)
+        for name in os.listdir(t.vault):
+            with open(os.path.join(t.vault, name), "rb") as f:
+                data = f.read()
+            for secret in (marker, TOM, "Prairie", "Jackson"):
+                assert secret.encode() not in data, "%r in plaintext in %s" % (secret, name)
+
+
+def test_scan_killed_mid_run_leaves_a_consistent_store():
+    with Tmp() as t:
+        docs = []
+        for i in range(4000):
+            if i % 4 == 0:
+                docs.append({"id": "d%d" % i, "text": "post %d: %s lives at %s" % (i, TOM, TOM_ADDR)})
+            elif i % 4 == 1:
+                docs.append({"id": "d%d" % i, "text": "post %d: I will kill %s" % (i, VIC)})
+            else:
+                docs.append({"id": "d%d" % i, "text": "post %d about the weather" % i})
+        path = t.path("feed.jsonl", feed(docs))
+        # the reference: a clean run in another vault copy is not comparable (keys differ), so
+        # count what a complete run stores here after the kill
+        p = subprocess.Popen([VIGIL, "scan", "--store", "-j", "2", "--vault", t.vault, path],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        # wait for some output, then SIGKILL
+        p.stdout.readline()
+        for _ in range(200):
+            p.stdout.readline()
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        db = sqlite3.connect(t.db)
+        eq(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        before = db.execute("SELECT count(*) FROM sightings").fetchone()[0]
+        db.close()
+        rc, out, err = t.v("alerts", "list")
+        eq(rc, 0, err)
+        rc, out, err = t.v("scan", "--store", "-j", "2", path)
+        eq(rc, 0, err)
+        db = sqlite3.connect(t.db)
+        eq(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        sightings = db.execute("SELECT count(*) FROM sightings").fetchone()[0]
+        docs_n = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        dup = db.execute("SELECT count(*) FROM (SELECT doc_id FROM sightings GROUP BY doc_id "
+                         "HAVING count(*) > 1)").fetchone()[0]
+        eq(dup, 0)
+        # every alerting document is recorded exactly once
+        eq(sightings, 2000, "before the rerun: %d" % before)
+        eq(docs_n, 2000)
+        # a third run changes nothing
+        t.v("scan", "--store", "-j", "2", path)
+        eq(sqlite3.connect(t.db).execute("SELECT count(*) FROM sightings").fetchone()[0], 2000)
+
+
+def test_false_positive_suppresses_and_baseline_round_trips():
+    with Tmp() as t:
+        doc = "%s lives at %s" % (TOM, TOM_ADDR)
+        t.v("scan", "--store", stdin=doc.encode())
+        a = t.alerts()[0]
+        rc, _, err = t.v("alerts", "set", str(a["id"]), "false-positive", "--note",
+                         "a character in a novel")
+        eq(rc, 0, err)
+        eq(t.alerts("--status", "false-positive")[0]["id"], a["id"])
+        # later scans (with or without --store): counted, not shown
+        rc, out, err = t.v("scan", stdin=("again: " + doc).encode())
+        eq((rc, out), (1, ""), err)
+        assert "1 suppressed" in err, err
+        rc, out, err = t.v("scan", "--store", stdin=("and again: " + doc).encode())
+        eq(out, "", err)
+        # baseline: export, lift the suppression, import again
+        base = t.path("baseline.json")
+        rc, _, err = t.v("baseline", "export", base)
+        eq(rc, 0, err)
+        b = json.load(open(base))
+        eq(b["vigil_baseline"], 1)
+        eq([s["fingerprint"] for s in b["suppressions"]], [a["fingerprint"]])
+        assert b["suppressions"][0]["hits"] >= 2, b
+        t.v("alerts", "set", str(a["id"]), "new")
+        rc, out, err = t.v("scan", stdin=doc.encode())
+        eq(rc, 0, err)
+        rc, _, err = t.v("baseline", "import", base)
+        eq(rc, 0, err)
+        assert "1 suppression imported" in err, err
+        rc, out, err = t.v("scan", stdin=doc.encode())
+        eq((rc, out), (1, ""), err)
+        # a malformed baseline is refused with the position, nothing imported
+        bad = t.path("bad.json", '{"vigil_baseline": 1, "suppressions": [{"fingerprint": 3}]}')
+        rc, _, err = t.v("baseline", "import", bad)
+        eq(rc, 2)
+        assert "suppression 1" in err, err
+        bad = t.path("bad2.json", '{"vigil_baseline": 1, "suppr')
+        rc, _, err = t.v("baseline", "import", bad)
+        assert rc == 2 and "column" in err, err
+
+
+def test_audit_chain_detects_tampering():
+    with Tmp() as t:
+        t.v("scan", "--store", "--jsonl", stdin=feed([
+            {"id": "a", "text": "%s lives at %s" % (TOM, TOM_ADDR)},
+            {"id": "b", "text": "I will shoot %s" % VIC}]))
+        ids = [a["id"] for a in t.alerts()]
+        for i, status in zip(ids * 2, ["acknowledged", "escalated", "resolved", "new"]):
+            rc, _, err = t.v("alerts", "set", str(i), status, "--note", "step " + status)
+            eq(rc, 0, err)
+        t.v("alerts", "show", str(ids[0]))
+        rc, out, err = t.v("audit", "verify")
+        eq(rc, 0, err)
+        assert "5 entries" in out, out
+
+        def tampered(sql):
+            shutil.copy(t.db, t.db + ".bak")
+            for ext in ("-wal", "-shm"):
+                if os.path.exists(t.db + ext):
+                    shutil.copy(t.db + ext, t.db + ".bak" + ext)
+            db = sqlite3.connect(t.db)
+            db.executescript(sql)
+            db.commit()
+            db.close()
+            rc, out, err = t.v("audit", "verify")
+            shutil.copy(t.db + ".bak", t.db)
+            for ext in ("-wal", "-shm"):
+                if os.path.exists(t.db + ".bak" + ext):
+                    shutil.copy(t.db + ".bak" + ext, t.db + ext)
+            return rc, err
+
+        rc, err = tampered("UPDATE audit SET detail = 'status=new note=nothing' WHERE seq = 2")
+        eq(rc, 1, err)
+        assert "entry 2 does not match" in err, err
+        rc, err = tampered("DELETE FROM audit WHERE seq = 3")
+        assert rc == 1 and "entry 3 is missing" in err, err
+        rc, err = tampered("UPDATE audit SET seq = -seq WHERE seq IN (2, 3);"
+                           "UPDATE audit SET seq = 3 WHERE seq = -2;"
+                           "UPDATE audit SET seq = 2 WHERE seq = -3;")
+        assert rc == 1 and "does not match" in err, err
+        rc, err = tampered("DELETE FROM audit WHERE seq = 5")
+        assert rc == 1 and "removed from the end" in err, err
+        rc, err = tampered("UPDATE audit SET actor = 'someone else' WHERE seq = 1")
+        assert rc == 1 and "entry 1" in err, err
+        rc, out, err = t.v("audit", "verify")
+        eq(rc, 0, err)
+
+
+def test_signed_evidence_export_and_verify():
+    with Tmp() as t:
+        html = "<html><body><p>%s</p><p>%s</p></body></html>" % (TOM, TOM_ADDR)
+        t.path("page.html", html)
+        t.v("scan", "--store", t.path("page.html"))
+        a = t.alerts()[0]
+        out_dir = t.path("evidence")
+        rc, _, err = t.v("evidence", "export", str(a["id"]), out_dir)
+        eq(rc, 0, err)
+        eq(open(os.path.join(out_dir, "original.bin")).read(), html)
+        assert TOM in open(os.path.join(out_dir, "text.txt")).read()
+        meta = json.load(open(os.path.join(out_dir, "metadata.json")))
+        eq(meta["alert"], a["id"])
+        rc, out, err = run("evidence", "verify", out_dir)
+        eq(rc, 0, err)
+        assert "verified" in out, out
+        rc, out, err = run("evidence", "verify", "--vault", t.vault, out_dir)
+        assert rc == 0 and "this vault's" in out, out + err
+        # another vault did not sign it
+        other = t.path("other")
+        run("init", "--vault", other)
+        rc, out, err = run("evidence", "verify", "--vault", other, out_dir)
+        assert rc == 1 and "not by this vault's key" in err, err
+        # a changed file, a changed metadata file
+        for name, change in (("text.txt", b"x"), ("metadata.json", b" ")):
+            p = os.path.join(out_dir, name)
+            keep = open(p, "rb").read()
+            open(p, "ab").write(change)
+            rc, out, err = run("evidence", "verify", out_dir)
+            assert rc == 1 and "NOT VERIFIED" in err, (name, err)
+            open(p, "wb").write(keep)
+        rc, out, err = run("evidence", "verify", out_dir)
+        eq(rc, 0, err)
+        # viewing and exporting are audited
+        db = sqlite3.connect(t.db)
+        eq([r[0] for r in db.execute("SELECT action FROM audit ORDER BY seq")],
+           ["evidence.export"])
+
+
+def test_person_timeline_and_filters():
+    with Tmp() as t:
+        t.v("scan", "--store", "--jsonl", stdin=feed([
+            {"id": "x1", "text": "%s lives at %s" % (VIC, VIC_ADDR)},
+            {"id": "x2", "text": "$5,000 to whoever shoots %s" % VIC},
+            {"id": "x3", "text": "now $20,000 to whoever shoots %s at %s" % (VIC, VIC_ADDR)},
+            {"id": "x4", "text": "%s lives at %s" % (TOM, TOM_ADDR)}]))
+        rc, out, err = t.v("person", "P-00002", "--json")
+        eq(rc, 0, err)
+        o = json.loads(out)
+        # x3 exposes the same identifiers as x1 (same fingerprint): a sighting of that alert
+        eq(len(o["alerts"]), 2)
+        eq([(b["doc"], b["amount"], b["rising"]) for b in o["bounties"]],
+           [("x2", 5000.0, True), ("x3", 20000.0, True)])
+        assert o["threats"] == 2 and o["exposures"] >= 1, o
+        # a rising reward on a known alert escalates it, and says so in the audit log
+        t.v("scan", "--store", "--jsonl", stdin=feed([
+            {"id": "x5", "text": "$100,000 now to whoever shoots %s at %s" % (VIC, VIC_ADDR)}]))
+        esc = [a for a in t.alerts("--person", "P-00002") if a["status"] == "escalated"]
+        eq(len(esc), 1, t.alerts())
+        db = sqlite3.connect(t.db)
+        eq([r[0] for r in db.execute("SELECT detail FROM audit WHERE action = 'alert.escalate'")],
+           ["bounty rose from 20000 to 100000"])
+        rc, out, err = t.v("person", "P-00002")
+        assert "20000" in out and "FIRST SEEN" in out, out
+        eq({a["people"][0] for a in t.alerts("--person", "P-00001")}, {"P-00001"})
+        eq(len(t.alerts("--severity", "critical")), 2)
+        eq(len(t.alerts("--since", "1h")), 3)
+        eq(len(t.alerts("--since", "2999-01-01")), 0)
+        rc, _, err = t.v("alerts", "list", "--since", "yesterday")
+        assert rc == 2 and "--since" in err, err
+        rc, _, err = t.v("alerts", "set", "999", "resolved")
+        assert rc == 2 and "no alert 999" in err, err
+
+
+def main(argv):
+    global VIGIL
+    VIGIL = os.path.abspath(argv[1])
+    names = argv[2:]
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    passed = failed = 0
+    for n, f in tests:
+        if names and n not in names:
+            continue
+        try:
+            f()
+            print("ok   " + n)
+            passed += 1
+        except Exception:
+            print("FAIL " + n)
+            traceback.print_exc()
+            failed += 1
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
