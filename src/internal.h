@@ -98,7 +98,7 @@ void vigil_tokens_hash(vigil_tokens *t, const vigil_keys *k, vigil_hash_cache *c
 
 static inline uint64_t vigil_rotl(uint64_t x, int r)
 {
-    return (x << r) | (x >> (64 - r));
+    return (x << (r & 63)) | (x >> ((64 - r) & 63)); /* defined for r = 0 too */
 }
 /* Cheap combination of keyed token hashes into an n-gram fingerprint. The inputs are PRF
  * outputs, so a fast mixer suffices; see DESIGN.md "Performance notes". */
@@ -274,6 +274,19 @@ vigil_status vigil_pii_scan(vigil_pii_scanner *p, const char *text, size_t len,
 /* A reader over an open stream (borrowed, not closed), named `name` in messages. */
 vigil_status vigil_reader_open_stream(FILE *f, const char *name, vigil_input_format fmt,
                                       size_t max_doc, vigil_reader **out);
+
+/* ------------------------------------------------------------------ alert/minhash */
+
+#define VIGIL_MINHASH_K 128
+#define VIGIL_MINHASH_ROWS 4
+#define VIGIL_MINHASH_BANDS (VIGIL_MINHASH_K / VIGIL_MINHASH_ROWS)
+/* MinHash signature of a text's 3-token shingles (keyed); *nshingles receives their number. */
+vigil_status vigil_minhash(const vigil_keys *k, const char *text, size_t len,
+                           uint32_t sig[VIGIL_MINHASH_K], size_t *nshingles);
+/* Estimated Jaccard similarity of two signatures. */
+double vigil_minhash_similarity(const uint32_t *a, const uint32_t *b);
+/* The LSH bucket of one band of a signature. */
+uint64_t vigil_minhash_band(const uint32_t *sig, unsigned band);
 
 /* ------------------------------------------------------------------ util */
 

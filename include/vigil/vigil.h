@@ -449,6 +449,12 @@ VIGIL_NODISCARD vigil_status vigil_store_add(vigil_store *store, const vigil_doc
                                              const char *scanned, size_t scanned_len,
                                              const char *alert_json, int64_t now,
                                              vigil_store_added *out);
+/* Campaign escalation: K distinct sources within T hours (0 keeps the default: 3 and 24). */
+void vigil_store_set_campaign_rule(vigil_store *store, unsigned sources, unsigned hours);
+/* Campaigns (groups of near-duplicate documents) as JSON lines; all includes single ones. */
+VIGIL_NODISCARD vigil_status vigil_store_campaigns(vigil_store *store, int all, vigil_buf *out);
+VIGIL_NODISCARD vigil_status vigil_store_campaign_show(vigil_store *store, int64_t id,
+                                                       vigil_buf *out);
 /* Whether an alert (as rendered JSON) is suppressed; counts the hit. */
 int vigil_store_suppressed(vigil_store *store, const char *alert_json);
 

@@ -16,6 +16,7 @@ int cmd_person(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_campaigns(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 /* Loads the model at path, or the built-in one when path is NULL; 0 on success. */

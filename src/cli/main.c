@@ -52,6 +52,7 @@ static void usage(FILE *f)
           "                                    keep scanning files as they appear or grow\n"
           "  alerts list|show|set              triage the alert store (scan --store)\n"
           "  person ID                         one person's timeline of alerts\n"
+          "  campaigns list|show               near-duplicate groups: the same post spreading\n"
           "  baseline export|import            suppressions (false positives) as a file\n"
           "  audit verify                      check the audit log's hash chain\n"
           "  evidence export ID DIR | verify DIR\n"
@@ -289,6 +290,8 @@ int main(int argc, char **argv)
         return cmd_audit(argc, argv);
     if (strcmp(cmd, "evidence") == 0)
         return cmd_evidence(argc, argv);
+    if (strcmp(cmd, "campaigns") == 0)
+        return cmd_campaigns(argc, argv);
     if (strcmp(cmd, "train") == 0)
         return cmd_train(argc, argv);
     if (strcmp(cmd, "eval") == 0)

@@ -634,8 +634,9 @@ void scan_session_path(scan_session *s, const char *path)
 
 /* ------------------------------------------------------------------ session */
 
-/* "store = on" in the vault's config file (lines "key = value", # comments). */
-bool scan_config_store(const char *vault_opt)
+/* A value of the vault's config file (lines "key = value", # comments) into out; false when
+ * the key is not set. */
+bool scan_config(const char *vault_opt, const char *key, char *out, size_t cap)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/config", cli_vault_dir(vault_opt));
@@ -643,16 +644,24 @@ bool scan_config_store(const char *vault_opt)
     if (!f)
         return false;
     char line[512];
-    bool on = false;
+    bool found = false;
     while (fgets(line, sizeof line, f)) {
-        char key[64], value[64];
-        if (line[0] != '#' && sscanf(line, " %63[a-z_] = %63s", key, value) == 2 &&
-            strcmp(key, "store") == 0)
-            on = strcmp(value, "on") == 0 || strcmp(value, "true") == 0 ||
-                 strcmp(value, "yes") == 0;
+        char k[64], value[256];
+        if (line[0] != '#' && sscanf(line, " %63[a-z_] = %255s", k, value) == 2 &&
+            strcmp(k, key) == 0) {
+            snprintf(out, cap, "%s", value);
+            found = true;
+        }
     }
     fclose(f);
-    return on;
+    return found;
+}
+
+bool scan_config_store(const char *vault_opt)
+{
+    char v[64];
+    return scan_config(vault_opt, "store", v, sizeof v) &&
+           (strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0);
 }
 
 int scan_session_open(const scan_opts *o, scan_session **out)
@@ -683,6 +692,11 @@ int scan_session_open(const scan_opts *o, scan_session **out)
         vigil_status st = vigil_store_open(s->vault, want, &s->store, err, sizeof err);
         if (st == VIGIL_OK) {
             s->record = want;
+            char k[32] = "", t[32] = "";
+            scan_config(o->vault, "campaign_sources", k, sizeof k);
+            scan_config(o->vault, "campaign_hours", t, sizeof t);
+            vigil_store_set_campaign_rule(s->store, (unsigned)strtoul(k, NULL, 10),
+                                          (unsigned)strtoul(t, NULL, 10));
         } else if (st != VIGIL_ERR_NOTFOUND || want) {
             cli_error("%s", err);
             scan_session_close(s);

@@ -35,6 +35,8 @@ void scan_opts_init(scan_opts *o);
 /* The long options of scan (watch adds its own). */
 const struct option *scan_long_options(void);
 
+/* A value of the vault's config file (DIR/config: "key = value" lines). */
+bool scan_config(const char *vault_opt, const char *key, char *out, size_t cap);
 /* Whether the vault's config turns the store on ("store = on"). */
 bool scan_config_store(const char *vault_opt);
 /* Whether --include/--exclude leave out a file (or, with dir, a folder). */

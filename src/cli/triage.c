@@ -607,3 +607,80 @@ int cmd_evidence(int argc, char **argv)
               "[--vault DIR] DIR");
     return 2;
 }
+
+int cmd_campaigns(int argc, char **argv)
+{
+    static const struct option opts[] = {{"vault", required_argument, NULL, 'v'},
+                                         {"json", no_argument, NULL, 'J'},
+                                         {"all", no_argument, NULL, 'a'},
+                                         {NULL, 0, NULL, 0}};
+    bool list = argc >= 2 && strcmp(argv[1], "list") == 0;
+    bool show = argc >= 2 && strcmp(argv[1], "show") == 0;
+    const char *vault = NULL;
+    bool json = false, all = false;
+    int c;
+    optind = 1;
+    while ((list || show) && (c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+        if (c == 'v') vault = optarg;
+        else if (c == 'J') json = true;
+        else if (c == 'a') all = true;
+        else return 2;
+    }
+    int pos = optind + 1;
+    char *end = NULL;
+    long long id = show && pos < argc ? strtoll(argv[pos], &end, 10) : 0;
+    if (!(list && pos == argc) && !(show && pos + 1 == argc && end && !*end && id > 0)) {
+        cli_error("usage: vigil campaigns list [--vault DIR] [--all] [--json] | vigil campaigns "
+                  "show [--vault DIR] [--json] ID");
+        return 2;
+    }
+    vigil_vault *v;
+    vigil_store *s;
+    if (open_store(vault, &v, &s))
+        return 2;
+    vigil_buf out = {0};
+    vigil_status st = list ? vigil_store_campaigns(s, all, &out)
+                           : vigil_store_campaign_show(s, id, &out);
+    if (st) {
+        cli_error("%s", vigil_store_errmsg(s));
+    } else if (json) {
+        fwrite(out.data ? out.data : "", 1, out.len, stdout);
+    } else {
+        if (list)
+            printf("%-6s %-9s %4s %7s %9s  %-20s  %-20s  %-20s %s\n", "ID", "STATUS", "DOCS",
+                   "SOURCES", "SIGHTINGS", "FIRST SEEN", "LAST SEEN", "PEOPLE", "LABELS");
+        for (char *line = out.data; line && *line;) {
+            char *nl = strchr(line, '\n');
+            json_t *o = json_loadb(line, nl ? (size_t)(nl - line) : strlen(line), 0, NULL);
+            char people[256], labels[256];
+            join(json_object_get(o, "people"), people, sizeof people);
+            join(json_object_get(o, "labels"), labels, sizeof labels);
+            printf("%-6lld %-9s %4lld %7lld %9lld  %-20s  %-20s  %-20s %s\n",
+                   (long long)json_integer_value(json_object_get(o, "id")),
+                   json_is_true(json_object_get(o, "escalated")) ? "escalated" : "open",
+                   (long long)json_integer_value(json_object_get(o, "documents")),
+                   (long long)json_integer_value(json_object_get(o, "sources")),
+                   (long long)json_integer_value(json_object_get(o, "sightings")),
+                   json_string_value(json_object_get(o, "first_seen")),
+                   json_string_value(json_object_get(o, "last_seen")), people, labels);
+            if (show) {
+                json_t *x;
+                size_t i;
+                puts("\nsightings:");
+                json_array_foreach(json_object_get(o, "sightings_list"), i, x)
+                {
+                    printf("  %s  alert %-5lld %-24s ", json_string_value(json_object_get(x, "seen")),
+                           (long long)json_integer_value(json_object_get(x, "alert")),
+                           json_string_value(json_object_get(x, "host")));
+                    print_safe(json_string_value(json_object_get(x, "doc")));
+                    putchar('\n');
+                }
+            }
+            json_decref(o);
+            line = nl ? nl + 1 : line + strlen(line);
+        }
+    }
+    vigil_buf_free(&out);
+    close_store(v, s);
+    return st ? 2 : 0;
+}

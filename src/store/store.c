@@ -44,6 +44,16 @@ static const char *const migrations[] = {
     "CREATE TABLE audit(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, actor TEXT NOT NULL,"
     "  action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL, hash BLOB NOT NULL);"
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    /* 1 -> 2: campaigns (near-duplicate groups) */
+    "ALTER TABLE documents ADD COLUMN campaign INTEGER REFERENCES campaigns(id);"
+    "CREATE INDEX documents_campaign ON documents(campaign);"
+    "CREATE TABLE campaigns(id INTEGER PRIMARY KEY, first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL, escalated INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE minhash(document INTEGER PRIMARY KEY REFERENCES documents(id),"
+    "  sig BLOB NOT NULL);"
+    "CREATE TABLE lsh(band INTEGER NOT NULL, bucket INTEGER NOT NULL,"
+    "  document INTEGER NOT NULL REFERENCES documents(id));"
+    "CREATE INDEX lsh_bucket ON lsh(band, bucket);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -141,6 +151,8 @@ vigil_status vigil_store_open(vigil_vault *vault, int create, vigil_store **out,
         return st;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    vigil_store_register_functions(s);
+    vigil_store_set_campaign_rule(s, 0, 0);
     vigil_status st = VIGIL_OK;
     if (vigil_store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                             "PRAGMA foreign_keys=ON") != SQLITE_OK)
@@ -340,6 +352,7 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
     int64_t docrow = find_id(s, "SELECT id FROM documents WHERE sha256 = ?", sha);
     if (docrow < 0)
         goto done;
+    bool new_doc = docrow == 0;
     if (docrow == 0) {
         size_t l1, l2;
         c1 = seal(s, doc->text ? doc->text : "", doc->len, sha, &l1);
@@ -566,8 +579,12 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
             goto done;
         }
     }
+    sqlite3_finalize(st);
+    st = NULL;
+    rc = vigil_store_campaign(s, docrow, new_doc, scanned, scanned_len, now);
+    if (rc)
+        goto done;
     out->alert = alert;
-    rc = VIGIL_OK;
 done:
     sqlite3_finalize(st);
     free(c1);

@@ -16,6 +16,7 @@ struct vigil_store {
     char path[PATH_MAX];
     char errmsg[PATH_MAX + 2048];
     bool in_tx;
+    unsigned campaign_sources, campaign_hours;
 };
 
 vigil_status vigil_store_fail(vigil_store *s, const char *what);
@@ -25,5 +26,11 @@ void vigil_store_sha256(const char *data, size_t n, char out[65]);
 /* Decrypts a stored text (NUL-terminated copy, to free), NULL when it does not authenticate. */
 char *vigil_store_open_text(const vigil_store *s, const void *blob, size_t n, const char *sha,
                             size_t *outlen);
+
+/* campaign.c: SQL functions, and the campaign of a recorded document (new_doc: its signature
+ * is computed from text and it joins or starts a campaign); escalates when the rule says so. */
+void vigil_store_register_functions(vigil_store *s);
+vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, const char *text,
+                                  size_t len, int64_t now);
 
 #endif

@@ -64,7 +64,7 @@ class Tmp:
 
     def v(self, cmd, *args, **kw):
         """vigil CMD [SUBCOMMAND] --vault VAULT ARGS..."""
-        if cmd in ("alerts", "baseline", "audit", "evidence"):
+        if cmd in ("alerts", "baseline", "audit", "evidence", "campaigns"):
             return run(cmd, args[0], "--vault", self.vault, *args[1:], **kw)
         return run(cmd, "--vault", self.vault, *args, **kw)
 
@@ -112,8 +112,14 @@ def test_store_records_alerts_and_sightings():
         assert "[[%s]]{name}" % TOM in out and "sightings:" in out, out
         # schema version and WAL
         db = sqlite3.connect(t.db)
-        eq(db.execute("PRAGMA user_version").fetchone()[0], 1)
+        eq(db.execute("PRAGMA user_version").fetchone()[0], 2)
         eq(db.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+        # a store from a newer vigil is refused, not damaged
+        db.execute("PRAGMA user_version = 99")
+        db.commit()
+        db.close()
+        rc, out, err = t.v("alerts", "list")
+        assert rc == 2 and "schema version 99 is newer than this vigil" in err, err
 
 
 def test_evidence_is_encrypted_at_rest():
@@ -334,6 +340,118 @@ def test_person_timeline_and_filters():
         assert rc == 2 and "--since" in err, err
         rc, _, err = t.v("alerts", "set", "999", "resolved")
         assert rc == 2 and "no alert 999" in err, err
+
+
+WORDS = ("the people time year way day thing man world life hand part child eye woman place "
+         "work week case point government company number group problem fact be have do say get "
+         "make go know take see come think look want give use find tell ask seem feel try leave "
+         "call good new first last long great little own other old right big high different "
+         "small large next early young important few public bad same able city street river "
+         "market school church station bridge road park house garden kitchen window door table "
+         "chair phone letter paper story news report meeting council budget plan vote election "
+         "court judge officer agent border truck car plate morning evening night weekend summer "
+         "winter rain snow wind storm game team coach player season ticket price money bank "
+         "store shop coffee bread music movie book photo video post thread forum page link").split()
+
+
+def test_campaigns_group_reposts_and_keep_unrelated_apart():
+    """Generated reposts with light edits and different surrounding pages: >= 0.95 of true
+    near-duplicate pairs share a campaign, >= 0.99 of unrelated pairs do not."""
+    import random
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import synth
+    rng = random.Random(11)
+    with Tmp() as t:
+        people = synth.make_people(5, 150, prefix="C")
+        pcsv = t.path("people.csv")
+        synth.write_people_csv(people, pcsv)
+        rc, _, err = run("enroll", "--vault", t.vault, pcsv)
+        assert rc in (0, 1), err
+        docs, group = [], {}
+        for g, p in enumerate(people):
+            words = [rng.choice(WORDS) for _ in range(rng.randrange(40, 80))]
+            cut = rng.randrange(5, len(words) - 5)
+            base = words[:cut] + ("%s lives at %s" % (p.name, p.address)).split() + words[cut:]
+            for k in range(4):
+                w = list(base)
+                if k:
+                    for _ in range(max(1, len(w) // 25)):  # light edits: ~4% of the words
+                        i = rng.randrange(len(w))
+                        op = rng.random()
+                        if op < 0.4:
+                            w[i] = rng.choice(WORDS)
+                        elif op < 0.7:
+                            w.insert(i, rng.choice(WORDS))
+                        elif len(w) > 20:
+                            del w[i]
+                    page = [rng.choice(WORDS) for _ in range(rng.randrange(3, len(w) // 4))]
+                    w = page[:len(page) // 2] + w + page[len(page) // 2:]
+                doc_id = "g%03d-%d" % (g, k)
+                group[doc_id] = g
+                docs.append({"id": doc_id, "text": " ".join(w),
+                             "url": "https://site%d.test/%s" % (k, doc_id)})
+        rng.shuffle(docs)
+        rc, out, err = t.v("scan", "--store", "--jsonl", "--min-severity", "low",
+                           stdin=feed(docs))
+        assert rc == 0, err
+        db = sqlite3.connect(t.db)
+        camp = dict(db.execute("SELECT s.doc_id, d.campaign FROM sightings s JOIN documents d "
+                               "ON d.id = s.document"))
+        eq(len(camp), len(docs), "every post stored")
+        ids = sorted(camp)
+        same = apart = same_ok = apart_ok = 0
+        for i in range(len(ids)):
+            for j in range(i + 1, len(ids)):
+                a, b = ids[i], ids[j]
+                together = camp[a] == camp[b]
+                if group[a] == group[b]:
+                    same += 1
+                    same_ok += together
+                else:
+                    apart += 1
+                    apart_ok += not together
+        recall, separation = same_ok / same, apart_ok / apart
+        print("     campaigns: %.4f of %d near-duplicate pairs grouped, %.4f of %d unrelated "
+              "pairs apart" % (recall, same, separation, apart))
+        assert recall >= 0.95, recall
+        assert separation >= 0.99, separation
+
+
+def test_campaign_escalates_at_k_sources():
+    with Tmp() as t:
+        post = "everyone go visit %s at %s and tell her what you think" % (VIC, VIC_ADDR)
+        rc, out, err = t.v("scan", "--store", "--jsonl", stdin=feed([
+            {"id": "p1", "text": post, "url": "https://one.test/a"},
+            {"id": "p2", "text": "RT " + post, "url": "https://two.test/b"}]))
+        eq(rc, 0, err)
+        rc, out, err = t.v("campaigns", "list", "--json")
+        c = [json.loads(l) for l in out.splitlines()]
+        eq([(x["documents"], x["sources"], x["escalated"]) for x in c], [(2, 2, False)])
+        eq({a["status"] for a in t.alerts()}, {"new"})
+        rc, out, err = t.v("scan", "--store", "--jsonl", stdin=feed([
+            {"id": "p3", "text": post + "!!", "url": "https://three.test/c"}]))
+        rc, out, err = t.v("campaigns", "list", "--json")
+        c = [json.loads(l) for l in out.splitlines()]
+        eq([(x["documents"], x["sources"], x["escalated"]) for x in c], [(3, 3, True)])
+        eq(c[0]["people"], ["P-00002"])
+        eq({a["status"] for a in t.alerts()}, {"escalated"})
+        rc, out, err = t.v("campaigns", "show", str(c[0]["id"]))
+        assert "three.test" in out and "escalated" in out, out
+        db = sqlite3.connect(t.db)
+        eq([r[0] for r in db.execute("SELECT action FROM audit")], ["campaign.escalate"])
+        rc, out, err = t.v("audit", "verify")
+        eq(rc, 0, err)
+        # the rule is configurable in the vault's config
+        with open(os.path.join(t.vault, "config"), "w") as f:
+            f.write("store = on\ncampaign_sources = 5\n")
+        rc, out, err = t.v("scan", "--jsonl", stdin=feed([
+            {"id": "q1", "text": "drive to %s, %s tonight" % (TOM, TOM_ADDR), "url": "https://a.test/1"},
+            {"id": "q2", "text": "drive to %s, %s tonight!" % (TOM, TOM_ADDR), "url": "https://b.test/1"},
+            {"id": "q3", "text": "drive to %s, %s tonight!!" % (TOM, TOM_ADDR), "url": "https://c.test/1"}]))
+        assert "stored" in err, err  # store = on in the config
+        rc, out, err = t.v("campaigns", "list", "--json")
+        c = {tuple(json.loads(l)["people"]): json.loads(l) for l in out.splitlines()}
+        eq(c[("P-00001",)]["escalated"], False)
 
 
 def main(argv):
