@@ -479,6 +479,23 @@ VIGIL_NODISCARD vigil_status vigil_store_set_status(vigil_store *store, int64_t 
 VIGIL_NODISCARD vigil_status vigil_store_person(vigil_store *store, const char *person,
                                                 vigil_buf *out);
 
+/* Exports every alert last seen at or after since (Unix seconds; 0 all): JSON Lines, CSV, or a
+ * STIX 2.1 bundle marked with a TLP 2.0 level ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT",
+ * "RED"; NULL = AMBER+STRICT). People appear by opaque id only. */
+typedef enum vigil_export_format {
+    VIGIL_EXPORT_JSONL = 0,
+    VIGIL_EXPORT_CSV,
+    VIGIL_EXPORT_STIX,
+} vigil_export_format;
+VIGIL_NODISCARD vigil_status vigil_store_export(vigil_store *store, vigil_export_format format,
+                                                int64_t since, const char *tlp, vigil_buf *out);
+
+/* A self-contained HTML report (inline CSS and SVG timeline) for one person (or all when
+ * person is NULL), marked with a TLP level as for exports. now: Unix seconds. */
+VIGIL_NODISCARD vigil_status vigil_store_report_html(vigil_store *store, const char *person,
+                                                     const char *tlp, int64_t now,
+                                                     vigil_buf *out);
+
 /* Suppressions as a baseline file (JSON: {"vigil_baseline":1,"suppressions":[...]}), and
  * back; import merges and reports a malformed file with the position. */
 VIGIL_NODISCARD vigil_status vigil_store_baseline_export(vigil_store *store, vigil_buf *out);

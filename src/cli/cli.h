@@ -17,6 +17,8 @@ int cmd_baseline(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_campaigns(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 /* Loads the model at path, or the built-in one when path is NULL; 0 on success. */

@@ -55,6 +55,8 @@ static void usage(FILE *f)
           "  campaigns list|show               near-duplicate groups: the same post spreading\n"
           "  baseline export|import            suppressions (false positives) as a file\n"
           "  audit verify                      check the audit log's hash chain\n"
+          "  export --format jsonl|csv|stix    alerts for other tools (STIX 2.1, TLP 2.0)\n"
+          "  report [--person ID] --html FILE  self-contained HTML report with a timeline\n"
           "  evidence export ID DIR | verify DIR\n"
           "                                    signed evidence of an alert\n"
           "  train  --out MODEL --data FILE ... train the threat model on labeled CSV/JSON Lines\n"
@@ -292,6 +294,10 @@ int main(int argc, char **argv)
         return cmd_evidence(argc, argv);
     if (strcmp(cmd, "campaigns") == 0)
         return cmd_campaigns(argc, argv);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(argc, argv);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc, argv);
     if (strcmp(cmd, "train") == 0)
         return cmd_train(argc, argv);
     if (strcmp(cmd, "eval") == 0)

@@ -684,3 +684,118 @@ int cmd_campaigns(int argc, char **argv)
     close_store(v, s);
     return st ? 2 : 0;
 }
+
+static int write_out(const char *file, const vigil_buf *out)
+{
+    FILE *f = file && strcmp(file, "-") != 0 ? fopen(file, "wb") : stdout;
+    if (!f || fwrite(out->data ? out->data : "", 1, out->len, f) != out->len ||
+        (f != stdout && fclose(f) != 0)) {
+        cli_error("%s: cannot write", file ? file : "standard output");
+        return 2;
+    }
+    return 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"vault", required_argument, NULL, 'v'}, {"format", required_argument, NULL, 'f'},
+        {"since", required_argument, NULL, 't'}, {"tlp", required_argument, NULL, 'T'},
+        {"out", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+    const char *vault = NULL, *tlp = NULL, *file = NULL;
+    vigil_export_format fmt = VIGIL_EXPORT_JSONL;
+    int64_t since = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'v': vault = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "jsonl") == 0) fmt = VIGIL_EXPORT_JSONL;
+            else if (strcmp(optarg, "csv") == 0) fmt = VIGIL_EXPORT_CSV;
+            else if (strcmp(optarg, "stix") == 0) fmt = VIGIL_EXPORT_STIX;
+            else {
+                cli_error("--format: '%s' is not jsonl, csv or stix", optarg);
+                return 2;
+            }
+            break;
+        case 't':
+            if (parse_since(optarg, &since) != 0) {
+                cli_error("--since: '%s' is not a date or a duration (24h, 7d)", optarg);
+                return 2;
+            }
+            break;
+        case 'T': tlp = optarg; break;
+        case 'o': file = optarg; break;
+        default:
+            cli_error("usage: vigil export [--vault DIR] [--format jsonl|csv|stix] [--since T] "
+                      "[--tlp LEVEL] [--out FILE]");
+            return 2;
+        }
+    }
+    vigil_vault *v;
+    vigil_store *s;
+    if (open_store(vault, &v, &s))
+        return 2;
+    vigil_buf out = {0};
+    vigil_status st = vigil_store_export(s, fmt, since, tlp, &out);
+    int rc = 0;
+    if (st) {
+        cli_error("%s", vigil_store_errmsg(s));
+        rc = 2;
+    } else {
+        rc = write_out(file, &out);
+        if (!rc && vigil_store_audit(s, actor(), "export",
+                                     fmt == VIGIL_EXPORT_STIX ? "stix" : fmt == VIGIL_EXPORT_CSV
+                                                                             ? "csv" : "jsonl",
+                                     file ? file : "-") != VIGIL_OK) {
+            cli_error("%s", vigil_store_errmsg(s));
+            rc = 2;
+        }
+    }
+    vigil_buf_free(&out);
+    close_store(v, s);
+    return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"vault", required_argument, NULL, 'v'}, {"person", required_argument, NULL, 'p'},
+        {"html", required_argument, NULL, 'H'}, {"tlp", required_argument, NULL, 'T'},
+        {NULL, 0, NULL, 0}};
+    const char *vault = NULL, *person = NULL, *file = NULL, *tlp = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'v': vault = optarg; break;
+        case 'p': person = optarg; break;
+        case 'H': file = optarg; break;
+        case 'T': tlp = optarg; break;
+        default: file = NULL; optind = argc + 1; break;
+        }
+    }
+    if (!file || optind != argc) {
+        cli_error("usage: vigil report [--vault DIR] [--person ID] [--tlp LEVEL] --html FILE");
+        return 2;
+    }
+    vigil_vault *v;
+    vigil_store *s;
+    if (open_store(vault, &v, &s))
+        return 2;
+    vigil_buf out = {0};
+    int rc = 0;
+    if (vigil_store_report_html(s, person, tlp, (int64_t)time(NULL), &out) != VIGIL_OK) {
+        cli_error("%s", vigil_store_errmsg(s));
+        rc = 2;
+    } else {
+        rc = write_out(file, &out);
+        if (!rc && vigil_store_audit(s, actor(), "report", person ? person : "all",
+                                     file) != VIGIL_OK)
+            rc = 2;
+    }
+    vigil_buf_free(&out);
+    close_store(v, s);
+    return rc;
+}

@@ -41,7 +41,8 @@ static vigil_status append_json(vigil_buf *out, json_t *o)
     "a.id, a.severity, a.score, a.status, a.fingerprint, a.labels, a.bounty, a.first_seen, "      \
     "a.last_seen, (SELECT count(*) FROM sightings s WHERE s.alert = a.id), d.doc_id, d.source, "  \
     "d.url, (SELECT group_concat(person, ',') FROM alert_people p WHERE p.alert = a.id), "        \
-    "(SELECT count(DISTINCT coalesce(s.source, s.url)) FROM sightings s WHERE s.alert = a.id)"
+    "(SELECT count(DISTINCT vigil_host(s.url, s.source)) FROM sightings s WHERE s.alert = a.id), " \
+    "d.sha256"
 
 static json_t *alert_row(sqlite3_stmt *st)
 {
@@ -81,6 +82,7 @@ static json_t *alert_row(sqlite3_stmt *st)
     }
     json_object_set_new(o, "people", people);
     json_object_set_new(o, "sources", json_integer(sqlite3_column_int64(st, 14)));
+    json_object_set_new(o, "sha256", col_text(st, 15));
     return o;
 }
 
@@ -122,13 +124,12 @@ vigil_status vigil_store_alert(vigil_store *s, int64_t id, const char *actor, vi
         return VIGIL_ERR_NOTFOUND;
     }
     json_t *o = alert_row(st);
-    json_t *result = json_loads((const char *)sqlite3_column_text(st, 15), 0, NULL);
+    json_t *result = json_loads((const char *)sqlite3_column_text(st, 16), 0, NULL);
     json_object_set_new(o, "result", result ? result : json_null());
-    const char *sha = (const char *)sqlite3_column_text(st, 16);
+    const char *sha = (const char *)sqlite3_column_text(st, 17);
     size_t tlen = 0;
-    char *text = vigil_store_open_text(s, sqlite3_column_blob(st, 17),
-                                       (size_t)sqlite3_column_bytes(st, 17), sha, &tlen);
-    json_object_set_new(o, "sha256", json_string(sha));
+    char *text = vigil_store_open_text(s, sqlite3_column_blob(st, 18),
+                                       (size_t)sqlite3_column_bytes(st, 18), sha, &tlen);
     json_object_set_new(o, "text", text ? json_stringn(text, tlen) : json_null());
     if (!text)
         json_object_set_new(o, "text_error", json_string("the evidence does not decrypt with "
@@ -263,7 +264,7 @@ vigil_status vigil_store_person(vigil_store *s, const char *person, vigil_buf *o
     double max_bounty = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         json_t *a = alert_row(st);
-        const char *kinds = (const char *)sqlite3_column_text(st, 15);
+        const char *kinds = (const char *)sqlite3_column_text(st, 16);
         json_object_set_new(a, "matched", json_string(kinds ? kinds : ""));
         bool threat = json_array_size(json_object_get(a, "labels")) > 0;
         bool exposure = kinds && strchr(kinds, ',') != NULL; /* name and something else */

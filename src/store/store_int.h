@@ -33,4 +33,7 @@ void vigil_store_register_functions(vigil_store *s);
 vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, const char *text,
                                   size_t len, int64_t now);
 
+/* export.c: index of a TLP 2.0 level by name (NULL: AMBER+STRICT), -1 when unknown. */
+int vigil_tlp_index(const char *name);
+
 #endif

@@ -454,6 +454,145 @@ def test_campaign_escalates_at_k_sources():
         eq(c[("P-00001",)]["escalated"], False)
 
 
+STIX_NS = "6f0f1b3a-5d4e-4c59-9a39-1d5c2b7e8a41"
+
+
+def check_stix_bundle(b):
+    """Required properties of every object, per the STIX 2.1 specification (sections 3, 4, 7)."""
+    import re
+    import uuid
+    ts = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+    idre = re.compile(r"^([a-z0-9-]+)--([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
+    eq(b["type"], "bundle")
+    assert idre.match(b["id"]) and b["id"].startswith("bundle--"), b["id"]
+    assert isinstance(b["objects"], list) and b["objects"]
+    ids = {o["id"] for o in b["objects"]}
+    eq(len(ids), len(b["objects"]), "ids are unique")
+    required = {
+        "identity": ["name"],
+        "indicator": ["pattern", "pattern_type", "valid_from"],
+        "note": ["content", "object_refs"],
+        "report": ["name", "published", "object_refs"],
+        "marking-definition": [],
+    }
+    for o in b["objects"]:
+        t = o["type"]
+        assert t in required, t
+        for k in ["type", "spec_version", "id", "created"] + required[t]:
+            assert k in o, (t, k, o)
+        eq(o["spec_version"], "2.1")
+        m = idre.match(o["id"])
+        assert m and m.group(1) == t, o["id"]
+        assert ts.match(o["created"]), o["created"]
+        if t != "marking-definition":
+            assert ts.match(o["modified"]) and o["modified"] >= o["created"], o
+            eq(uuid.UUID(m.group(2)).version, 5, o["id"])
+            assert o["object_marking_refs"] and all(r in ids for r in o["object_marking_refs"])
+            if "created_by_ref" in o:
+                assert o["created_by_ref"] in ids
+        else:
+            ext = o["extensions"]["extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"]
+            eq(ext["extension_type"], "property-extension")
+            assert o["name"] == "TLP:" + ext["tlp_2_0"].upper(), o
+        if t in ("note", "report"):
+            assert o["object_refs"] and all(r in ids for r in o["object_refs"]), o
+        if t == "indicator":
+            assert ts.match(o["valid_from"]) and o["pattern"].startswith("[artifact:hashes."), o
+            eq(o["pattern_type"], "stix")
+        if t == "report":
+            assert ts.match(o["published"])
+    producer = "identity--" + str(uuid.uuid5(uuid.UUID(STIX_NS), "producer:vigil"))
+    assert producer in ids, "the producer's id is UUIDv5 of a stable name"
+
+
+def test_exports_jsonl_csv_stix():
+    import csv
+    import io
+    with Tmp() as t:
+        t.v("scan", "--store", "--jsonl", stdin=feed([
+            {"id": "a", "text": "%s lives at %s" % (TOM, TOM_ADDR), "url": "https://x.test/it's"},
+            {"id": "b", "text": "$5,000 to whoever shoots %s" % VIC}]))
+        rc, out, err = t.v("export", "--format", "jsonl")
+        eq(rc, 0, err)
+        eq(len(out.splitlines()), 2)
+        rc, out, err = t.v("export", "--format", "csv")
+        rows = list(csv.DictReader(io.StringIO(out)))
+        eq(sorted(r["people"] for r in rows), ["P-00001", "P-00002"])
+        eq(sorted(r["severity"] for r in rows), ["critical", "high"])
+        rc, out, err = t.v("export", "--format", "stix")
+        eq(rc, 0, err)
+        b = json.loads(out)
+        check_stix_bundle(b)
+        types = sorted(o["type"] for o in b["objects"])
+        eq(types.count("indicator"), 2)
+        eq(types.count("note"), 2)
+        eq(types.count("report"), 1)
+        eq(sorted(o["name"] for o in b["objects"] if o["type"] == "identity"),
+           ["P-00001", "P-00002", "vigil"])
+        md = [o for o in b["objects"] if o["type"] == "marking-definition"]
+        eq([m["id"] for m in md], ["marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"])
+        ind = [o for o in b["objects"] if o["type"] == "indicator" and "url:value" in o["pattern"]]
+        assert ind and "'https://x.test/it\\'s'" in ind[0]["pattern"], ind
+        # deterministic ids; --tlp chooses the marking
+        rc, out2, err = t.v("export", "--format", "stix", "--tlp", "RED")
+        b2 = json.loads(out2)
+        check_stix_bundle(b2)
+        eq(sorted(o["id"] for o in b2["objects"] if o["type"] != "marking-definition"),
+           sorted(o["id"] for o in b["objects"] if o["type"] != "marking-definition"))
+        eq([o["id"] for o in b2["objects"] if o["type"] == "marking-definition"],
+           ["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"])
+        rc, _, err = t.v("export", "--format", "stix", "--tlp", "purple")
+        assert rc == 2 and "--tlp" in err, err
+        # no identifier of a protected person leaves in an export
+        for fmt in ("jsonl", "csv", "stix"):
+            rc, out, err = t.v("export", "--format", fmt)
+            for secret in (TOM, VIC, "Prairie", "Elm Court", "Jackson", "Cooper"):
+                assert secret not in out, (fmt, secret)
+        eq(t.v("export", "--since", "2999-01-01")[1], "")
+
+
+def test_html_report_renders():
+    import html.parser
+    import xml.etree.ElementTree as ET
+    with Tmp() as t:
+        t.v("scan", "--store", "--jsonl", stdin=feed([
+            {"id": "a", "text": "%s lives at %s" % (TOM, TOM_ADDR), "url": "https://x.test/1"},
+            {"id": "a2", "text": "RT %s lives at %s" % (TOM, TOM_ADDR), "url": "https://y.test/2"},
+            {"id": "b", "text": "$5,000 to whoever shoots %s" % VIC, "source": "chan"}]))
+        for person, want_rows in ((None, 2), ("P-00001", 1)):
+            out = t.path("report-%s.html" % person)
+            args = ["report", "--html", out] + (["--person", person] if person else [])
+            rc, _, err = t.v(*args)
+            eq(rc, 0, err)
+            page = open(out, encoding="utf-8").read()
+            html.parser.HTMLParser().feed(page)
+            assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+            assert " src=" not in page and " href=" not in page, "self-contained"
+            svg = page[page.index("<svg"):page.index("</svg>") + 6]
+            root = ET.fromstring(svg)
+            bars = [e for e in root.iter("{http://www.w3.org/2000/svg}rect")]
+            eq(len(bars), 1 if person else 2)  # today: high; and critical for all
+            threats = list(root.iter("{http://www.w3.org/2000/svg}circle"))
+            eq(len(threats), 0 if person else 1)
+            eq(page.count("<tr><td>") >= want_rows, True)
+            assert "TLP:AMBER+STRICT" in page and "Open campaigns" in page
+            for secret in (TOM, VIC, "Prairie", "Jackson", "Cooper"):
+                assert secret not in page, secret
+        # it renders: a headless Chromium screenshot
+        chromium = shutil.which("chromium-headless-shell") or shutil.which("chromium")
+        if not chromium:
+            print("     (no chromium: screenshot skipped)")
+            return
+        png = t.path("report.png")
+        subprocess.run([chromium, "--no-sandbox", "--headless", "--disable-gpu",
+                        "--screenshot=" + png, "--window-size=1000,900",
+                        "file://" + t.path("report-None.html")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        data = open(png, "rb").read()
+        eq(data[:8], b"\x89PNG\r\n\x1a\n")
+        assert len(data) > 20000, len(data)
+
+
 def main(argv):
     global VIGIL
     VIGIL = os.path.abspath(argv[1])
