@@ -70,7 +70,7 @@ vigil_status vigil_store_audit(vigil_store *s, const char *actor, const char *ac
         if (sqlite3_column_bytes(st, 1) == HASH_BYTES)
             memcpy(prev, sqlite3_column_blob(st, 1), HASH_BYTES);
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     int64_t now = (int64_t)time(NULL);
     unsigned char h[HASH_BYTES];
     entry_hash(s, prev, seq, now, actor, action, target, detail, h);
@@ -87,10 +87,10 @@ vigil_status vigil_store_audit(vigil_store *s, const char *actor, const char *ac
     sqlite3_bind_blob(st, 7, h, HASH_BYTES, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) {
         vigil_store_fail(s, "appending to the audit log");
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         goto out;
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     char head[32 + 2 * HASH_BYTES];
     int n = snprintf(head, sizeof head, "%lld:", (long long)seq);
     to_hex(h, HASH_BYTES, head + n);
@@ -99,7 +99,7 @@ vigil_status vigil_store_audit(vigil_store *s, const char *actor, const char *ac
         goto out;
     sqlite3_bind_text(st, 1, head, -1, SQLITE_STATIC);
     rc = sqlite3_step(st) == SQLITE_DONE ? VIGIL_OK : vigil_store_fail(s, "audit head");
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
 out:
     if (own) {
         if (rc == VIGIL_OK)
@@ -149,7 +149,7 @@ vigil_status vigil_store_audit_verify(vigil_store *s, size_t *entries, char *err
         expect++;
         (*entries)++;
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     if (rc)
         return rc;
     /* the head: entries removed from the end */
@@ -170,6 +170,6 @@ vigil_status vigil_store_audit_verify(vigil_store *s, size_t *entries, char *err
                    "otherwise: entries were removed from the end", *entries);
         rc = VIGIL_ERR_CORRUPT;
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     return rc;
 }

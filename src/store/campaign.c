@@ -16,6 +16,7 @@
 
 #define CAMPAIGN_SIMILARITY 0.5
 #define MAX_CANDIDATES 256
+#define COMPARE_MAX 8
 
 /* SQL function vigil_host(url, source): the host of a URL, else the source. */
 static void host_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -56,9 +57,8 @@ void vigil_store_set_campaign_rule(vigil_store *s, unsigned sources, unsigned ho
 static vigil_status escalate(vigil_store *s, int64_t campaign, int64_t now)
 {
     sqlite3_stmt *st = vigil_store_prepare(
-        s, "SELECT c.escalated, (SELECT count(DISTINCT vigil_host(x.url, x.source)) "
-           "FROM sightings x JOIN documents d ON d.id = x.document "
-           "WHERE d.campaign = c.id AND x.seen >= ?2) FROM campaigns c WHERE c.id = ?1");
+        s, "SELECT c.escalated, (SELECT count(*) FROM campaign_hosts h WHERE h.campaign = c.id "
+           "AND h.last_seen >= ?2) FROM campaigns c WHERE c.id = ?1");
     if (!st)
         return VIGIL_ERR_IO;
     sqlite3_bind_int64(st, 1, campaign);
@@ -69,7 +69,7 @@ static vigil_status escalate(vigil_store *s, int64_t campaign, int64_t now)
         escalated = sqlite3_column_int(st, 0);
         hosts = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     if (escalated || hosts < (int64_t)s->campaign_sources)
         return VIGIL_OK;
     if (vigil_store_exec(s, "SAVEPOINT esc") != SQLITE_OK)
@@ -110,12 +110,12 @@ static vigil_status load_sig(vigil_store *s, int64_t doc, uint32_t sig[VIGIL_MIN
         *campaign = sqlite3_column_int64(st, 1);
         rc = VIGIL_OK;
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     return rc;
 }
 
 vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, const char *text,
-                                  size_t len, int64_t now)
+                                  size_t len, const char *url, const char *source, int64_t now)
 {
     int64_t campaign = 0;
     if (new_doc) {
@@ -123,8 +123,10 @@ vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, con
         size_t nsh;
         if (vigil_minhash(s->keys, text ? text : "", len, sig, &nsh) != VIGIL_OK)
             return VIGIL_ERR_NOMEM;
-        /* candidates: stored documents sharing a band bucket */
+        /* candidates: stored documents sharing a band bucket, ranked by how many bands they
+         * share (the estimate of their similarity); only the best few are compared */
         int64_t cand[MAX_CANDIDATES];
+        unsigned hits[MAX_CANDIDATES];
         size_t ncand = 0;
         sqlite3_stmt *st = vigil_store_prepare(s, "SELECT document FROM lsh WHERE band = ? AND "
                                                   "bucket = ? LIMIT 64");
@@ -136,21 +138,32 @@ vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, con
             sqlite3_reset(st);
             sqlite3_bind_int(st, 1, (int)b);
             sqlite3_bind_int64(st, 2, (int64_t)buckets[b]);
-            while (sqlite3_step(st) == SQLITE_ROW && ncand < MAX_CANDIDATES) {
+            while (sqlite3_step(st) == SQLITE_ROW) {
                 int64_t d = sqlite3_column_int64(st, 0);
-                bool seen = false;
-                for (size_t i = 0; i < ncand && !seen; i++)
-                    seen = cand[i] == d;
-                if (!seen && d != doc)
-                    cand[ncand++] = d;
+                size_t i = 0;
+                while (i < ncand && cand[i] != d)
+                    i++;
+                if (i < ncand)
+                    hits[i]++;
+                else if (ncand < MAX_CANDIDATES && d != doc) {
+                    cand[ncand] = d;
+                    hits[ncand++] = 1;
+                }
             }
         }
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         double best = CAMPAIGN_SIMILARITY;
-        for (size_t i = 0; i < ncand; i++) {
+        for (int round = 0; round < COMPARE_MAX && ncand; round++) {
+            size_t top = 0;
+            for (size_t i = 1; i < ncand; i++)
+                if (hits[i] > hits[top])
+                    top = i;
+            if (!hits[top])
+                break;
+            hits[top] = 0;
             uint32_t other[VIGIL_MINHASH_K];
             int64_t c;
-            if (load_sig(s, cand[i], other, &c) != VIGIL_OK || !c)
+            if (load_sig(s, cand[top], other, &c) != VIGIL_OK || !c)
                 continue;
             double sim = vigil_minhash_similarity(sig, other);
             if (sim >= best) {
@@ -166,7 +179,7 @@ vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, con
             sqlite3_bind_int64(st, 1, now);
             sqlite3_bind_int64(st, 2, now);
             bool ok = sqlite3_step(st) == SQLITE_DONE;
-            sqlite3_finalize(st);
+            vigil_store_release(s, st);
             if (!ok)
                 return vigil_store_fail(s, "creating a campaign");
             campaign = sqlite3_last_insert_rowid(s->db);
@@ -177,7 +190,7 @@ vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, con
         sqlite3_bind_int64(st, 1, doc);
         sqlite3_bind_blob(st, 2, sig, (int)sizeof sig, SQLITE_STATIC);
         bool ok = sqlite3_step(st) == SQLITE_DONE;
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         st = vigil_store_prepare(s, "INSERT INTO lsh(band, bucket, document) VALUES(?,?,?)");
         for (unsigned b = 0; ok && st && b < VIGIL_MINHASH_BANDS; b++) {
             sqlite3_reset(st);
@@ -186,7 +199,7 @@ vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, con
             sqlite3_bind_int64(st, 3, doc);
             ok = sqlite3_step(st) == SQLITE_DONE;
         }
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         if (!ok || !st)
             return vigil_store_fail(s, "recording a signature");
         st = vigil_store_prepare(s, "UPDATE documents SET campaign = ? WHERE id = ?");
@@ -195,7 +208,7 @@ vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, con
         sqlite3_bind_int64(st, 1, campaign);
         sqlite3_bind_int64(st, 2, doc);
         ok = sqlite3_step(st) == SQLITE_DONE;
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         if (!ok)
             return vigil_store_fail(s, "joining a campaign");
     } else {
@@ -206,18 +219,38 @@ vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, con
         sqlite3_bind_int64(st, 1, doc);
         if (sqlite3_step(st) == SQLITE_ROW)
             campaign = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         if (!campaign)
             return VIGIL_OK;
     }
-    sqlite3_stmt *st = vigil_store_prepare(s, "UPDATE campaigns SET last_seen = max(last_seen, ?) "
-                                              "WHERE id = ?");
+    sqlite3_stmt *st = vigil_store_prepare(s, "INSERT INTO campaign_hosts(campaign, host, "
+                                              "last_seen) VALUES(?1, vigil_host(?2, ?3), ?4) "
+                                              "ON CONFLICT(campaign, host) DO UPDATE SET "
+                                              "last_seen = max(last_seen, excluded.last_seen)");
+    if (!st)
+        return VIGIL_ERR_IO;
+    sqlite3_bind_int64(st, 1, campaign);
+    if (url && *url)
+        sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 2);
+    if (source)
+        sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_int64(st, 4, now);
+    bool hosted = sqlite3_step(st) == SQLITE_DONE;
+    vigil_store_release(s, st);
+    if (!hosted)
+        return vigil_store_fail(s, "recording a campaign source");
+    st = vigil_store_prepare(s, "UPDATE campaigns SET last_seen = max(last_seen, ?) "
+                                "WHERE id = ?");
     if (!st)
         return VIGIL_ERR_IO;
     sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_int64(st, 2, campaign);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     if (!ok)
         return vigil_store_fail(s, "updating a campaign");
     return escalate(s, campaign, now);
@@ -308,7 +341,7 @@ vigil_status vigil_store_campaigns(vigil_store *s, int all, vigil_buf *out)
         }
         rc = dump(out, o);
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     return rc;
 }
 
@@ -320,12 +353,12 @@ vigil_status vigil_store_campaign_show(vigil_store *s, int64_t id, vigil_buf *ou
         return VIGIL_ERR_IO;
     sqlite3_bind_int64(st, 1, id);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         snprintf(s->errmsg, sizeof s->errmsg, "no campaign %lld", (long long)id);
         return VIGIL_ERR_NOTFOUND;
     }
     json_t *o = campaign_row(st);
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     json_t *docs = json_array();
     st = vigil_store_prepare(s, "SELECT x.seen, x.doc_id, x.source, x.url, x.alert, "
                                 "vigil_host(x.url, x.source) FROM sightings x JOIN documents d "
@@ -344,7 +377,7 @@ vigil_status vigil_store_campaign_show(vigil_store *s, int64_t id, vigil_buf *ou
             json_object_set_new(x, "host", json_string((const char *)sqlite3_column_text(st, 5)));
             json_array_append_new(docs, x);
         }
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
     }
     json_object_set_new(o, "sightings_list", docs);
     return dump(out, o);

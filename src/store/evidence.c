@@ -77,7 +77,7 @@ vigil_status vigil_evidence_export(vigil_store *s, int64_t alert, const char *di
     }
     sqlite3_bind_int64(st, 1, alert);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         vigil_errf(err, errlen, "no alert %lld in %s", (long long)alert, s->path);
         return VIGIL_ERR_NOTFOUND;
     }
@@ -148,7 +148,7 @@ vigil_status vigil_evidence_export(vigil_store *s, int64_t alert, const char *di
         }
     }
     json_decref(meta);
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     free(orig);
     free(text);
     if (!rc) {

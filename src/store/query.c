@@ -106,7 +106,7 @@ vigil_status vigil_store_alerts(vigil_store *s, const vigil_alert_filter *f, vig
     int step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
         rc = append_json(out, alert_row(st));
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     return rc;
 }
 
@@ -119,7 +119,7 @@ vigil_status vigil_store_alert(vigil_store *s, int64_t id, const char *actor, vi
         return VIGIL_ERR_IO;
     sqlite3_bind_int64(st, 1, id);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         snprintf(s->errmsg, sizeof s->errmsg, "no alert %lld in %s", (long long)id, s->path);
         return VIGIL_ERR_NOTFOUND;
     }
@@ -135,7 +135,7 @@ vigil_status vigil_store_alert(vigil_store *s, int64_t id, const char *actor, vi
         json_object_set_new(o, "text_error", json_string("the evidence does not decrypt with "
                                                          "this vault's key"));
     free(text);
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     json_t *sight = json_array();
     st = vigil_store_prepare(s, "SELECT seen, doc_id, source, url FROM sightings WHERE alert = ? "
                                 "ORDER BY seen, id");
@@ -149,7 +149,7 @@ vigil_status vigil_store_alert(vigil_store *s, int64_t id, const char *actor, vi
             json_object_set_new(x, "url", col_text(st, 3));
             json_array_append_new(sight, x);
         }
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
     }
     json_object_set_new(o, "sightings_list", sight);
     json_t *notes = json_array();
@@ -166,7 +166,7 @@ vigil_status vigil_store_alert(vigil_store *s, int64_t id, const char *actor, vi
             json_object_set_new(x, "note", col_text(st, 3));
             json_array_append_new(notes, x);
         }
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
     }
     json_object_set_new(o, "notes", notes);
     char target[32];
@@ -190,20 +190,20 @@ vigil_status vigil_store_set_status(vigil_store *s, int64_t id, vigil_alert_stat
         goto out;
     sqlite3_bind_int64(st, 1, id);
     if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         snprintf(s->errmsg, sizeof s->errmsg, "no alert %lld in %s", (long long)id, s->path);
         rc = VIGIL_ERR_NOTFOUND;
         goto out;
     }
     snprintf(key, sizeof key, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     st = vigil_store_prepare(s, "UPDATE alerts SET status = ? WHERE id = ?");
     if (!st)
         goto out;
     sqlite3_bind_int(st, 1, (int)status);
     sqlite3_bind_int64(st, 2, id);
     bool ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     if (!ok)
         goto out;
     int64_t now = (int64_t)time(NULL);
@@ -217,7 +217,7 @@ vigil_status vigil_store_set_status(vigil_store *s, int64_t id, vigil_alert_stat
     sqlite3_bind_int(st, 4, (int)status);
     sqlite3_bind_text(st, 5, note ? note : "", -1, SQLITE_STATIC);
     ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     if (!ok)
         goto out;
     /* a false positive suppresses its fingerprint in later scans; another status lifts it */
@@ -232,7 +232,7 @@ vigil_status vigil_store_set_status(vigil_store *s, int64_t id, vigil_alert_stat
     sqlite3_bind_text(st, 2, note ? note : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
     ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     if (!ok)
         goto out;
     char target[32], detail[1200];
@@ -284,7 +284,7 @@ vigil_status vigil_store_person(vigil_store *s, const char *person, vigil_buf *o
         json_object_set_new(c, "threats", json_integer(json_integer_value(json_object_get(c, "threats")) + threat));
         json_array_append_new(alerts, a);
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     /* bounty amounts over time, from every sighting, so that a rising reward shows */
     st = vigil_store_prepare(s, "SELECT s.seen, s.bounty, s.alert, s.doc_id FROM sightings s "
                                 "JOIN alert_people p ON p.alert = s.alert WHERE p.person = ? "
@@ -309,7 +309,7 @@ vigil_status vigil_store_person(vigil_store *s, const char *person, vigil_buf *o
         if (amount > max_bounty)
             max_bounty = amount;
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     json_object_set_new(o, "person", json_string(person));
     json_object_set_new(o, "alerts", alerts);
     json_object_set_new(o, "exposures", json_integer((json_int_t)exposures));
@@ -332,7 +332,7 @@ vigil_status vigil_store_baseline_export(vigil_store *s, vigil_buf *out)
                                               (const char *)sqlite3_column_text(st, 1), "created",
                                               (json_int_t)sqlite3_column_int64(st, 2), "hits",
                                               (json_int_t)sqlite3_column_int64(st, 3)));
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     return append_json(out, json_pack("{s:i,s:o}", "vigil_baseline", 1, "suppressions", list));
 }
 
@@ -395,7 +395,7 @@ vigil_status vigil_store_baseline_import(vigil_store *s, const char *data, size_
         else
             *imported += (size_t)sqlite3_changes(s->db);
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     json_decref(o);
     if (!rc) {
         char detail[64];

@@ -112,7 +112,7 @@ vigil_status vigil_store_report_html(vigil_store *s, const char *person, const c
         if (status != VIGIL_ALERT_RESOLVED && status != VIGIL_ALERT_FALSE_POSITIVE)
             open += n;
     }
-    sqlite3_finalize(q);
+    vigil_store_release(s, q);
     if (!st) st = put(b, "<div class=\"cards\"><span><b>%lld</b> alerts</span>"
                          "<span><b>%lld</b> open</span>", (long long)total, (long long)open);
     for (int sev = 4; sev >= 1 && !st; sev--)
@@ -139,7 +139,7 @@ vigil_status vigil_store_report_html(vigil_store *s, const char *person, const c
         grid[d][sev]++;
         threats[d] += sqlite3_column_int(q, 2);
     }
-    sqlite3_finalize(q);
+    vigil_store_release(s, q);
     for (int d = 0; d < DAYS; d++) {
         int64_t sum = 0;
         for (int sev = 0; sev < 5; sev++)
@@ -202,7 +202,7 @@ vigil_status vigil_store_report_html(vigil_store *s, const char *person, const c
                           (long long)sqlite3_column_int64(q, 1),
                           (long long)sqlite3_column_int64(q, 2));
     }
-    sqlite3_finalize(q);
+    vigil_store_release(s, q);
     if (!st) st = put(b, "</table>\n");
     /* open campaigns */
     if (!st) st = put(b, "<h2>Open campaigns</h2>\n<table><tr><th>campaign</th><th class=\"n\">"
@@ -228,7 +228,7 @@ vigil_status vigil_store_report_html(vigil_store *s, const char *person, const c
                  sqlite3_column_int(q, 3) ? "<b>escalated</b>" : "open", last);
         ncamp++;
     }
-    sqlite3_finalize(q);
+    vigil_store_release(s, q);
     if (!st) st = put(b, "</table>%s\n", ncamp ? "" : "<p>None.</p>");
     /* alerts */
     if (!st) st = put(b, "<h2>Alerts</h2>\n<table><tr><th>alert</th><th>severity</th><th>status"
@@ -262,7 +262,7 @@ vigil_status vigil_store_report_html(vigil_store *s, const char *person, const c
                              "<td>%s</td></tr>\n", bounty, (long long)sqlite3_column_int64(q, 6),
                           first, last);
     }
-    sqlite3_finalize(q);
+    vigil_store_release(s, q);
     if (!st) st = put(b, "</table>\n<p>Made by vigil %s from %s.</p>\n</body></html>\n",
                       VIGIL_VERSION, today);
     return st;

@@ -54,6 +54,12 @@ static const char *const migrations[] = {
     "CREATE TABLE lsh(band INTEGER NOT NULL, bucket INTEGER NOT NULL,"
     "  document INTEGER NOT NULL REFERENCES documents(id));"
     "CREATE INDEX lsh_bucket ON lsh(band, bucket);",
+    /* 2 -> 3: the sources of each campaign, so that escalation does not rescan its sightings */
+    "CREATE TABLE campaign_hosts(campaign INTEGER NOT NULL REFERENCES campaigns(id),"
+    "  host TEXT NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY(campaign, host));"
+    "INSERT INTO campaign_hosts SELECT d.campaign, vigil_host(x.url, x.source), max(x.seen)"
+    "  FROM sightings x JOIN documents d ON d.id = x.document WHERE d.campaign IS NOT NULL"
+    "  GROUP BY 1, 2;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof *migrations))
 
@@ -91,14 +97,43 @@ int vigil_store_exec(vigil_store *s, const char *sql)
     return rc;
 }
 
+/* Statements are compiled once per store and kept, keyed by their SQL text's address (every
+ * statement is a literal): compiling took more time than running them (a scan with --store
+ * spent most of its time in SQLite's parser). A statement still in use is compiled afresh. */
 sqlite3_stmt *vigil_store_prepare(vigil_store *s, const char *sql)
 {
+    for (size_t i = 0; i < s->ncached; i++)
+        if (s->cached_sql[i] == sql) {
+            if (sqlite3_stmt_busy(s->cached[i]))
+                break;
+            sqlite3_clear_bindings(s->cached[i]);
+            return s->cached[i];
+        }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         vigil_store_fail(s, "prepare");
         return NULL;
     }
+    bool known = false;
+    for (size_t i = 0; i < s->ncached && !known; i++)
+        known = s->cached_sql[i] == sql;
+    if (!known && s->ncached < STORE_CACHE) {
+        s->cached_sql[s->ncached] = sql;
+        s->cached[s->ncached++] = st;
+    }
     return st;
+}
+
+void vigil_store_release(vigil_store *s, sqlite3_stmt *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < s->ncached; i++)
+        if (s->cached[i] == st) {
+            sqlite3_reset(st);
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 static vigil_status migrate(vigil_store *s)
@@ -107,7 +142,7 @@ static vigil_status migrate(vigil_store *s)
     if (!st)
         return VIGIL_ERR_IO;
     int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     if (version > SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg, "%s: store schema version %d is newer than this "
                  "vigil (%d); upgrade vigil", s->path, version, SCHEMA_VERSION);
@@ -174,6 +209,8 @@ void vigil_store_close(vigil_store *s)
         return;
     if (s->in_tx)
         vigil_store_exec(s, "COMMIT");
+    for (size_t i = 0; i < s->ncached; i++)
+        sqlite3_finalize(s->cached[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -292,7 +329,7 @@ int vigil_store_suppressed(vigil_store *s, const char *alert_json)
         if (st) {
             sqlite3_bind_text(st, 1, fp, -1, SQLITE_TRANSIENT);
             hit = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(s->db) > 0;
-            sqlite3_finalize(st);
+            vigil_store_release(s, st);
         }
     }
     json_decref(a);
@@ -306,7 +343,7 @@ static int64_t find_id(vigil_store *s, const char *sql, const char *key)
         return -1;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
     int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     return id;
 }
 
@@ -343,7 +380,7 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
         if (u) {
             sqlite3_bind_text(u, 1, key, -1, SQLITE_TRANSIENT);
             sqlite3_step(u);
-            sqlite3_finalize(u);
+            vigil_store_release(s, u);
         }
         json_decref(a);
         return VIGIL_OK;
@@ -376,7 +413,7 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
             goto done;
         }
         docrow = sqlite3_last_insert_rowid(s->db);
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         st = NULL;
     }
     /* the alert */
@@ -422,7 +459,7 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
             goto done;
         }
         alert = sqlite3_last_insert_rowid(s->db);
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         st = vigil_store_prepare(s, "INSERT OR IGNORE INTO alert_people(alert, person, kinds) "
                                     "VALUES(?,?,?)");
         if (!st)
@@ -454,7 +491,7 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
                 goto done;
             }
         }
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         st = NULL;
         out->new_alert = 1;
     } else {
@@ -472,7 +509,7 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
             status = sqlite3_column_int(st, 1);
             snprintf(merged, sizeof merged, "%s", (const char *)sqlite3_column_text(st, 2));
         }
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         st = NULL;
         for (char *l = labels; *l;) {
             char *c = strchr(l, ',');
@@ -502,7 +539,7 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
             vigil_store_fail(s, "updating an alert");
             goto done;
         }
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         st = NULL;
         if (json_is_number(bounty)) {
             double now_amount = json_number_value(bounty);
@@ -518,7 +555,7 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
                     sqlite3_bind_int(st, 1, VIGIL_ALERT_ESCALATED);
                     sqlite3_bind_int64(st, 2, alert);
                     sqlite3_step(st);
-                    sqlite3_finalize(st);
+                    vigil_store_release(s, st);
                     st = NULL;
                 }
                 if (vigil_store_audit(s, "vigil", "alert.escalate", target, detail) != VIGIL_OK)
@@ -544,7 +581,7 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
             vigil_store_fail(s, "updating an alert");
             goto done;
         }
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         st = NULL;
     }
     /* the sighting: the same document under the same id and url again is not a new one */
@@ -567,7 +604,7 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
         goto done;
     }
     if (sqlite3_changes(s->db) > 0) {
-        sqlite3_finalize(st);
+        vigil_store_release(s, st);
         st = vigil_store_prepare(s, "UPDATE documents SET sightings = sightings + 1, "
                                     "last_seen = max(last_seen, ?) WHERE id = ?");
         if (!st)
@@ -579,14 +616,15 @@ vigil_status vigil_store_add(vigil_store *s, const vigil_doc *doc, const char *s
             goto done;
         }
     }
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     st = NULL;
-    rc = vigil_store_campaign(s, docrow, new_doc, scanned, scanned_len, now);
+    rc = vigil_store_campaign(s, docrow, new_doc, scanned, scanned_len, doc->url, doc->source,
+                              now);
     if (rc)
         goto done;
     out->alert = alert;
 done:
-    sqlite3_finalize(st);
+    vigil_store_release(s, st);
     free(c1);
     free(c2);
     json_decref(a);

@@ -17,11 +17,17 @@ struct vigil_store {
     char errmsg[PATH_MAX + 2048];
     bool in_tx;
     unsigned campaign_sources, campaign_hours;
+#define STORE_CACHE 64
+    const char *cached_sql[STORE_CACHE];
+    sqlite3_stmt *cached[STORE_CACHE];
+    size_t ncached;
 };
 
 vigil_status vigil_store_fail(vigil_store *s, const char *what);
 int vigil_store_exec(vigil_store *s, const char *sql);
 sqlite3_stmt *vigil_store_prepare(vigil_store *s, const char *sql);
+/* Done with a statement from vigil_store_prepare (kept for reuse, or finalized). */
+void vigil_store_release(vigil_store *s, sqlite3_stmt *st);
 void vigil_store_sha256(const char *data, size_t n, char out[65]);
 /* Decrypts a stored text (NUL-terminated copy, to free), NULL when it does not authenticate. */
 char *vigil_store_open_text(const vigil_store *s, const void *blob, size_t n, const char *sha,
@@ -31,7 +37,7 @@ char *vigil_store_open_text(const vigil_store *s, const void *blob, size_t n, co
  * is computed from text and it joins or starts a campaign); escalates when the rule says so. */
 void vigil_store_register_functions(vigil_store *s);
 vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, const char *text,
-                                  size_t len, int64_t now);
+                                  size_t len, const char *url, const char *source, int64_t now);
 
 /* export.c: index of a TLP 2.0 level by name (NULL: AMBER+STRICT), -1 when unknown. */
 int vigil_tlp_index(const char *name);
