@@ -129,7 +129,7 @@ vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, con
         unsigned hits[MAX_CANDIDATES];
         size_t ncand = 0;
         sqlite3_stmt *st = vigil_store_prepare(s, "SELECT document FROM lsh WHERE band = ? AND "
-                                                  "bucket = ? LIMIT 64");
+                                                  "bucket = ? LIMIT 16");
         if (!st)
             return VIGIL_ERR_IO;
         uint64_t buckets[VIGIL_MINHASH_BANDS];

@@ -60,6 +60,9 @@ static const char *const migrations[] = {
     "INSERT INTO campaign_hosts SELECT d.campaign, vigil_host(x.url, x.source), max(x.seen)"
     "  FROM sightings x JOIN documents d ON d.id = x.document WHERE d.campaign IS NOT NULL"
     "  GROUP BY 1, 2;",
+    /* 3 -> 4: a covering index for band lookups */
+    "DROP INDEX lsh_bucket;"
+    "CREATE INDEX lsh_band_bucket_document ON lsh(band, bucket, document);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof *migrations))
 

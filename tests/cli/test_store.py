@@ -112,17 +112,19 @@ def test_store_records_alerts_and_sightings():
         assert "[[%s]]{name}" % TOM in out and "sightings:" in out, out
         # schema version and WAL
         db = sqlite3.connect(t.db)
-        eq(db.execute("PRAGMA user_version").fetchone()[0], 3)
+        eq(db.execute("PRAGMA user_version").fetchone()[0], 4)
         eq(db.execute("PRAGMA journal_mode").fetchone()[0], "wal")
         # an older store is migrated forward on open: schema 2 had no campaign_hosts
         hosts = sorted(db.execute("SELECT campaign, host FROM campaign_hosts"))
         assert hosts, "campaign sources recorded"
         db.execute("DROP TABLE campaign_hosts")
+        db.execute("DROP INDEX lsh_band_bucket_document")
+        db.execute("CREATE INDEX lsh_bucket ON lsh(band, bucket)")
         db.execute("PRAGMA user_version = 2")
         db.commit()
         rc, out, err = t.v("alerts", "list")
         eq(rc, 0, err)
-        eq(db.execute("PRAGMA user_version").fetchone()[0], 3)
+        eq(db.execute("PRAGMA user_version").fetchone()[0], 4)
         eq(sorted(db.execute("SELECT campaign, host FROM campaign_hosts")), hosts)
         # a store from a newer vigil is refused, not damaged
         db.execute("PRAGMA user_version = 99")
