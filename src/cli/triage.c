@@ -290,6 +290,38 @@ static int alerts_show(int argc, char **argv)
                (long long)json_integer_value(json_object_get(o, "sources")));
         json_t *x;
         size_t i;
+        /* why: what matched for each person, and the rules and model behind the threat */
+        json_t *result = json_object_get(o, "result");
+        puts("\nreasons:");
+        json_array_foreach(json_object_get(result, "people"), i, x)
+        {
+            char kinds[128];
+            join(json_object_get(x, "matched"), kinds, sizeof kinds);
+            printf("  %s exposed: %s\n", json_string_value(json_object_get(x, "person")), kinds);
+        }
+        json_t *threat = json_object_get(result, "threat");
+        if (json_is_object(threat))
+            printf("  threat score %.3f\n", json_number_value(json_object_get(threat, "score")));
+        json_array_foreach(json_object_get(threat, "explain"), i, x)
+        {
+            long long line = json_integer_value(json_object_get(x, "rule_line"));
+            if (line)
+                printf("    rule at line %lld", line);
+            else
+                printf("    model");
+            printf(": %s, weight %.3f", json_string_value(json_object_get(x, "label")),
+                   json_number_value(json_object_get(x, "weight")));
+            if (json_is_string(json_object_get(x, "context")))
+                printf(", lowered by %s", json_string_value(json_object_get(x, "context")));
+            putchar('\n');
+        }
+        json_t *pii = json_object_get(result, "pii");
+        if (json_array_size(pii)) {
+            printf("  personal data:");
+            json_array_foreach(pii, i, x)
+                printf(" %s", json_string_value(json_object_get(x, "kind")));
+            putchar('\n');
+        }
         puts("\nsightings:");
         json_array_foreach(json_object_get(o, "sightings_list"), i, x)
         {
