@@ -110,6 +110,11 @@ def test_store_records_alerts_and_sightings():
         eq(o["text"], dox)
         rc, out, err = t.v("alerts", "show", str(tom["id"]))
         assert "[[%s]]{name}" % TOM in out and "sightings:" in out, out
+        assert "reasons:\n  P-00001 exposed: name,address" in out, out
+        crit = [a for a in t.alerts() if a["severity"] == "critical"][0]
+        rc, out, err = t.v("alerts", "show", str(crit["id"]))
+        assert "rule at line" in out and ": violence, weight" in out, out
+        assert "{violence}" in out, out
         # schema version and WAL
         db = sqlite3.connect(t.db)
         eq(db.execute("PRAGMA user_version").fetchone()[0], 4)
