@@ -42,16 +42,6 @@ static void entry_hash(const vigil_store *s, const unsigned char prev[HASH_BYTES
     crypto_generichash_final(&h, out, HASH_BYTES);
 }
 
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[b[i] >> 4];
-        out[2 * i + 1] = d[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 vigil_status vigil_store_audit(vigil_store *s, const char *actor, const char *action,
                                const char *target, const char *detail)
 {
@@ -93,7 +83,7 @@ vigil_status vigil_store_audit(vigil_store *s, const char *actor, const char *ac
     vigil_store_release(s, st);
     char head[32 + 2 * HASH_BYTES];
     int n = snprintf(head, sizeof head, "%lld:", (long long)seq);
-    to_hex(h, HASH_BYTES, head + n);
+    vigil_store_hex(h, HASH_BYTES, head + n);
     st = vigil_store_prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES('audit_head', ?)");
     if (!st)
         goto out;
@@ -161,7 +151,7 @@ vigil_status vigil_store_audit_verify(vigil_store *s, size_t *entries, char *err
     char want[32 + 2 * HASH_BYTES] = "";
     if (*entries) {
         int n = snprintf(want, sizeof want, "%zu:", *entries);
-        to_hex(prev, HASH_BYTES, want + n);
+        vigil_store_hex(prev, HASH_BYTES, want + n);
     }
     const char *head = sqlite3_step(st) == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
                                                       : "";

@@ -290,22 +290,12 @@ static json_t *split_list(const char *s)
     return a;
 }
 
-static json_t *iso(int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char buf[32];
-    gmtime_r(&tt, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return json_string(buf);
-}
-
 static json_t *campaign_row(sqlite3_stmt *st)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-    json_object_set_new(o, "first_seen", iso(sqlite3_column_int64(st, 1)));
-    json_object_set_new(o, "last_seen", iso(sqlite3_column_int64(st, 2)));
+    json_object_set_new(o, "first_seen", vigil_store_iso_time(sqlite3_column_int64(st, 1)));
+    json_object_set_new(o, "last_seen", vigil_store_iso_time(sqlite3_column_int64(st, 2)));
     json_object_set_new(o, "escalated", json_boolean(sqlite3_column_int(st, 3)));
     json_object_set_new(o, "documents", json_integer(sqlite3_column_int64(st, 4)));
     json_object_set_new(o, "sources", json_integer(sqlite3_column_int64(st, 5)));
@@ -313,17 +303,6 @@ static json_t *campaign_row(sqlite3_stmt *st)
     json_object_set_new(o, "labels", split_list((const char *)sqlite3_column_text(st, 7)));
     json_object_set_new(o, "sightings", json_integer(sqlite3_column_int64(st, 8)));
     return o;
-}
-
-static vigil_status dump(vigil_buf *out, json_t *o)
-{
-    char *j = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    if (!j)
-        return VIGIL_ERR_NOMEM;
-    vigil_status st = vigil_buf_append(out, j, strlen(j));
-    free(j);
-    return st ? st : vigil_buf_append(out, "\n", 1);
 }
 
 vigil_status vigil_store_campaigns(vigil_store *s, int all, vigil_buf *out)
@@ -339,7 +318,7 @@ vigil_status vigil_store_campaigns(vigil_store *s, int all, vigil_buf *out)
             json_decref(o); /* one document is not a campaign yet */
             continue;
         }
-        rc = dump(out, o);
+        rc = vigil_store_append_json(out, o);
     }
     vigil_store_release(s, st);
     return rc;
@@ -367,7 +346,7 @@ vigil_status vigil_store_campaign_show(vigil_store *s, int64_t id, vigil_buf *ou
         sqlite3_bind_int64(st, 1, id);
         while (sqlite3_step(st) == SQLITE_ROW) {
             json_t *x = json_object();
-            json_object_set_new(x, "seen", iso(sqlite3_column_int64(st, 0)));
+            json_object_set_new(x, "seen", vigil_store_iso_time(sqlite3_column_int64(st, 0)));
             for (int k = 1; k <= 3; k++) {
                 const unsigned char *t = sqlite3_column_text(st, k);
                 json_object_set_new(x, k == 1 ? "doc" : k == 2 ? "source" : "url",
@@ -380,5 +359,5 @@ vigil_status vigil_store_campaign_show(vigil_store *s, int64_t id, vigil_buf *ou
         vigil_store_release(s, st);
     }
     json_object_set_new(o, "sightings_list", docs);
-    return dump(out, o);
+    return vigil_store_append_json(out, o);
 }

@@ -17,16 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[b[i] >> 4];
-        out[2 * i + 1] = d[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static void sign_keys(const vigil_keys *k, unsigned char pk[crypto_sign_PUBLICKEYBYTES],
                       unsigned char *sk)
 {
@@ -109,7 +99,7 @@ vigil_status vigil_evidence_export(vigil_store *s, int64_t alert, const char *di
         } else {
             sign_keys(s->keys, pk, sk);
             char pkhex[2 * crypto_sign_PUBLICKEYBYTES + 1];
-            to_hex(pk, sizeof pk, pkhex);
+            vigil_store_hex(pk, sizeof pk, pkhex);
             time_t now = time(NULL);
             char ts[32];
             struct tm tm;
@@ -256,7 +246,7 @@ vigil_status vigil_evidence_verify(const char *dir, const vigil_vault *vault, ch
             sign_keys(vigil_vault_keys(vault), pk, sk);
             sodium_free(sk);
             char mine[65];
-            to_hex(pk, sizeof pk, mine);
+            vigil_store_hex(pk, sizeof pk, mine);
             if (strcmp(mine, key_hex) != 0) {
                 vigil_errf(err, errlen, "the evidence is intact but was signed by key %s, not "
                            "by this vault's key %s", key_hex, mine);

@@ -10,31 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-static json_t *iso_time(int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char buf[32];
-    gmtime_r(&tt, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return json_string(buf);
-}
-
 static json_t *col_text(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return t ? json_string((const char *)t) : json_null();
-}
-
-static vigil_status append_json(vigil_buf *out, json_t *o)
-{
-    char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
-    json_decref(o);
-    if (!s)
-        return VIGIL_ERR_NOMEM;
-    vigil_status st = vigil_buf_append(out, s, strlen(s));
-    free(s);
-    return st ? st : vigil_buf_append(out, "\n", 1);
 }
 
 #define ALERT_COLUMNS                                                                              \
@@ -66,8 +45,8 @@ static json_t *alert_row(sqlite3_stmt *st)
     json_object_set_new(o, "labels", labels);
     if (sqlite3_column_type(st, 6) != SQLITE_NULL)
         json_object_set_new(o, "bounty", json_real(sqlite3_column_double(st, 6)));
-    json_object_set_new(o, "first_seen", iso_time(sqlite3_column_int64(st, 7)));
-    json_object_set_new(o, "last_seen", iso_time(sqlite3_column_int64(st, 8)));
+    json_object_set_new(o, "first_seen", vigil_store_iso_time(sqlite3_column_int64(st, 7)));
+    json_object_set_new(o, "last_seen", vigil_store_iso_time(sqlite3_column_int64(st, 8)));
     json_object_set_new(o, "sightings", json_integer(sqlite3_column_int64(st, 9)));
     json_object_set_new(o, "doc", col_text(st, 10));
     json_object_set_new(o, "source", col_text(st, 11));
@@ -105,7 +84,7 @@ vigil_status vigil_store_alerts(vigil_store *s, const vigil_alert_filter *f, vig
     vigil_status rc = VIGIL_OK;
     int step;
     while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
-        rc = append_json(out, alert_row(st));
+        rc = vigil_store_append_json(out, alert_row(st));
     vigil_store_release(s, st);
     return rc;
 }
@@ -143,7 +122,7 @@ vigil_status vigil_store_alert(vigil_store *s, int64_t id, const char *actor, vi
         sqlite3_bind_int64(st, 1, id);
         while (sqlite3_step(st) == SQLITE_ROW) {
             json_t *x = json_object();
-            json_object_set_new(x, "seen", iso_time(sqlite3_column_int64(st, 0)));
+            json_object_set_new(x, "seen", vigil_store_iso_time(sqlite3_column_int64(st, 0)));
             json_object_set_new(x, "doc", col_text(st, 1));
             json_object_set_new(x, "source", col_text(st, 2));
             json_object_set_new(x, "url", col_text(st, 3));
@@ -159,7 +138,7 @@ vigil_status vigil_store_alert(vigil_store *s, int64_t id, const char *actor, vi
         sqlite3_bind_int64(st, 1, id);
         while (sqlite3_step(st) == SQLITE_ROW) {
             json_t *x = json_object();
-            json_object_set_new(x, "time", iso_time(sqlite3_column_int64(st, 0)));
+            json_object_set_new(x, "time", vigil_store_iso_time(sqlite3_column_int64(st, 0)));
             json_object_set_new(x, "actor", col_text(st, 1));
             json_object_set_new(x, "status", json_string(vigil_alert_status_name(
                                                  (vigil_alert_status)sqlite3_column_int(st, 2))));
@@ -175,7 +154,7 @@ vigil_status vigil_store_alert(vigil_store *s, int64_t id, const char *actor, vi
         json_decref(o);
         return VIGIL_ERR_IO;
     }
-    return append_json(out, o);
+    return vigil_store_append_json(out, o);
 }
 
 vigil_status vigil_store_set_status(vigil_store *s, int64_t id, vigil_alert_status status,
@@ -300,7 +279,7 @@ vigil_status vigil_store_person(vigil_store *s, const char *person, vigil_buf *o
     while (sqlite3_step(st) == SQLITE_ROW) {
         double amount = sqlite3_column_double(st, 1);
         json_t *b = json_object();
-        json_object_set_new(b, "time", iso_time(sqlite3_column_int64(st, 0)));
+        json_object_set_new(b, "time", vigil_store_iso_time(sqlite3_column_int64(st, 0)));
         json_object_set_new(b, "amount", json_real(amount));
         json_object_set_new(b, "alert", json_integer(sqlite3_column_int64(st, 2)));
         json_object_set_new(b, "doc", col_text(st, 3));
@@ -316,7 +295,7 @@ vigil_status vigil_store_person(vigil_store *s, const char *person, vigil_buf *o
     json_object_set_new(o, "threats", json_integer((json_int_t)threats));
     json_object_set_new(o, "by_day", days);
     json_object_set_new(o, "bounties", bounties);
-    return append_json(out, o);
+    return vigil_store_append_json(out, o);
 }
 
 vigil_status vigil_store_baseline_export(vigil_store *s, vigil_buf *out)
@@ -333,7 +312,7 @@ vigil_status vigil_store_baseline_export(vigil_store *s, vigil_buf *out)
                                               (json_int_t)sqlite3_column_int64(st, 2), "hits",
                                               (json_int_t)sqlite3_column_int64(st, 3)));
     vigil_store_release(s, st);
-    return append_json(out, json_pack("{s:i,s:o}", "vigil_baseline", 1, "suppressions", list));
+    return vigil_store_append_json(out, json_pack("{s:i,s:o}", "vigil_baseline", 1, "suppressions", list));
 }
 
 vigil_status vigil_store_baseline_import(vigil_store *s, const char *data, size_t len,

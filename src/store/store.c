@@ -243,7 +243,7 @@ vigil_status vigil_store_commit(vigil_store *s)
 
 /* ------------------------------------------------------------------ recording */
 
-static void hex(const unsigned char *b, size_t n, char *out)
+void vigil_store_hex(const unsigned char *b, size_t n, char *out)
 {
     static const char d[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -253,11 +253,32 @@ static void hex(const unsigned char *b, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+json_t *vigil_store_iso_time(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char buf[32];
+    gmtime_r(&tt, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(buf);
+}
+
+vigil_status vigil_store_append_json(vigil_buf *out, json_t *o)
+{
+    char *j = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!j)
+        return VIGIL_ERR_NOMEM;
+    vigil_status st = vigil_buf_append(out, j, strlen(j));
+    free(j);
+    return st ? st : vigil_buf_append(out, "\n", 1);
+}
+
 void vigil_store_sha256(const char *data, size_t n, char out[65])
 {
     unsigned char h[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(h, (const unsigned char *)data, n);
-    hex(h, sizeof h, out);
+    vigil_store_hex(h, sizeof h, out);
 }
 
 /* nonce || ciphertext of data, bound to the document hash. */

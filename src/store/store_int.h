@@ -5,6 +5,7 @@
 #include "../internal.h"
 
 #include <limits.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -29,6 +30,11 @@ sqlite3_stmt *vigil_store_prepare(vigil_store *s, const char *sql);
 /* Done with a statement from vigil_store_prepare (kept for reuse, or finalized). */
 void vigil_store_release(vigil_store *s, sqlite3_stmt *st);
 void vigil_store_sha256(const char *data, size_t n, char out[65]);
+void vigil_store_hex(const unsigned char *b, size_t n, char *out);
+/* "2026-11-29T18:49:47Z" as a JSON string. */
+json_t *vigil_store_iso_time(int64_t t);
+/* Appends o (taking its reference) as one compact JSON line. */
+vigil_status vigil_store_append_json(vigil_buf *out, json_t *o);
 /* Decrypts a stored text (NUL-terminated copy, to free), NULL when it does not authenticate. */
 char *vigil_store_open_text(const vigil_store *s, const void *blob, size_t n, const char *sha,
                             size_t *outlen);
