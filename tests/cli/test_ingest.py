@@ -225,6 +225,31 @@ def test_wet_and_hand_built_warc_records():
         assert "2 documents scanned" in err and "0 failed" in err, err
 
 
+def test_html_title_links_and_encoded_subject():
+    with Tmp() as t:
+        # the name only in the title, the address only in a link's text
+        page = ("<html><head><title>%s</title><script>var s = '%s';</script></head><body>"
+                "<p>see <a href='/x'>%s</a></p></body></html>" % (TOM, VIC, TOM_ADDR))
+        rc, out, err = t.scan("--format", "html", stdin=page.encode())
+        eq(rc, 0, err)
+        o = alerts(out)[0]
+        eq(people(o), ["P-00001"])  # not P-00002: script text is not visible text
+        eq(sorted(o["people"][0]["matched"]), ["address", "name"])
+        # a message whose only mention is its RFC 2047 encoded subject
+        subject = "=?utf-8?q?" + "".join("=%02X" % b for b in ("%s, %s" % (VIC, VIC_ADDR)).encode()) + "?="
+        msg = ("Message-ID: <s@x>\nSubject: %s\nMIME-Version: 1.0\nContent-Type: text/plain\n\n"
+               "nothing in the body\n" % subject)
+        rc, out, err = t.scan("--format", "eml", stdin=msg.encode())
+        eq(rc, 0, err)
+        o = alerts(out)[0]
+        eq((o["doc"], people(o)), ("<s@x>", ["P-00002"]))
+        # zstd on standard input
+        z = subprocess.run(["zstd", "-q", "-c"], input=page.encode(), stdout=subprocess.PIPE,
+                           check=True).stdout
+        rc, out, err = t.scan("--format", "html", stdin=z)
+        eq((rc, people(alerts(out)[0])), (0, ["P-00001"]), err)
+
+
 def test_mbox_and_eml_written_by_python():
     with Tmp() as t:
         box = mailbox.mbox(t.path("mail.mbox"))
