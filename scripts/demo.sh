@@ -21,10 +21,13 @@ rc=$?
 set -e
 echo
 echo "== the same alerts as JSON Lines (first two):"
-"$VIGIL" scan --vault "$VAULT" data/demo/corpus | head -n 2
+ALERTS=$(mktemp)
+trap 'rm -f "$ALERTS"' EXIT
+"$VIGIL" scan -q --vault "$VAULT" data/demo/corpus > "$ALERTS" || true
+head -n 2 "$ALERTS"
 echo
 echo "== what was exposed, with the matched spans shown from the first alert's document:"
-"$VIGIL" scan --vault "$VAULT" data/demo/corpus | head -n 1 | python3 -c '
+head -n 1 "$ALERTS" | python3 -c '
 import json, sys
 a = json.loads(sys.stdin.read())
 text = open(a["doc"], encoding="utf-8").read().encode()
