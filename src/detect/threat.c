@@ -52,7 +52,22 @@ typedef struct wordset {
     size_t nhash;
     char **prefix;
     size_t nprefix;
+    /* presence filters (build_index): bits of the words' hashes and of the prefixes' first
+     * three bytes, tested against the same bits of a document's tokens */
+    uint64_t wbits[16];
+    uint64_t pbits[32];
 } wordset;
+
+/* A document's presence filters (find_matches). */
+typedef struct docbits {
+    uint64_t w[16];
+    uint64_t p[32];
+} docbits;
+
+static inline unsigned wbit(uint64_t h)
+{
+    return (unsigned)(h >> 40) & 1023;
+}
 
 typedef struct elem {
     int set;      /* index into sets, or -1 for a gap */
@@ -87,7 +102,8 @@ struct vigil_rules {
     uint64_t *start_key;
     uint32_t *start_rule;
     size_t nstart;
-    uint32_t *prefix_rules; /* rules whose first element has a prefix */
+    /* rules whose first element has a prefix, as (first three bytes, rule) pairs sorted */
+    uint64_t *prefix_rules; /* p3 << 32 | rule */
     size_t nprefix_rules;
     uint32_t prefix3[64];   /* 2048-bit filter on the first 3 bytes of every prefix */
     uint64_t startbits[1024]; /* 65536-bit filter on start_key: most tokens start no rule */
@@ -458,14 +474,34 @@ static bool replaces(const char *text)
     return false;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static vigil_status build_index(vigil_rules *r)
 {
+    for (size_t i = 0; i < r->nsets; i++) {
+        wordset *w = &r->sets[i];
+        memset(w->wbits, 0, sizeof w->wbits);
+        memset(w->pbits, 0, sizeof w->pbits);
+        for (size_t k = 0; k < w->nhash; k++)
+            w->wbits[wbit(w->hash[k]) >> 6] |= 1ull << (wbit(w->hash[k]) & 63);
+        for (size_t k = 0; k < w->nprefix; k++) {
+            uint32_t q = p3(w->prefix[k], strlen(w->prefix[k]));
+            w->pbits[q >> 6] |= 1ull << (q & 63);
+        }
+    }
     size_t cap = 0;
     for (size_t i = 0; i < r->nrules; i++)
         cap += r->sets[r->rules[i].e[0].set].nhash;
     r->start_key = malloc((cap + 1) * sizeof *r->start_key);
     r->start_rule = malloc((cap + 1) * sizeof *r->start_rule);
-    r->prefix_rules = malloc((r->nrules + 1) * sizeof *r->prefix_rules);
+    size_t pcap = 0;
+    for (size_t i = 0; i < r->nrules; i++)
+        pcap += r->sets[r->rules[i].e[0].set].nprefix;
+    r->prefix_rules = malloc((pcap + 1) * sizeof *r->prefix_rules);
     if (!r->start_key || !r->start_rule || !r->prefix_rules)
         return VIGIL_ERR_NOMEM;
     for (size_t i = 0; i < r->nrules; i++) {
@@ -474,9 +510,18 @@ static vigil_status build_index(vigil_rules *r)
             r->start_key[r->nstart] = s->hash[k];
             r->start_rule[r->nstart++] = (uint32_t)i;
         }
-        if (s->nprefix)
-            r->prefix_rules[r->nprefix_rules++] = (uint32_t)i;
+        for (size_t k = 0; k < s->nprefix; k++)
+            r->prefix_rules[r->nprefix_rules++] =
+                (uint64_t)p3(s->prefix[k], strlen(s->prefix[k])) << 32 | (uint32_t)i;
     }
+    /* a token is tried only against the rules whose first prefix shares its first bytes */
+    if (r->nprefix_rules)
+        qsort(r->prefix_rules, r->nprefix_rules, sizeof *r->prefix_rules, cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < r->nprefix_rules; i++)
+        if (u == 0 || r->prefix_rules[i] != r->prefix_rules[u - 1])
+            r->prefix_rules[u++] = r->prefix_rules[i];
+    r->nprefix_rules = u;
     for (size_t i = 0; i < r->nstart; i++)
         r->startbits[(r->start_key[i] >> 6) & 1023] |= 1ull << (r->start_key[i] & 63);
     /* sort (key, rule) pairs by key for binary search */
@@ -637,10 +682,31 @@ typedef struct money {
     size_t start, end;
 } money;
 
-static void try_rule(const vigil_rules *r, uint32_t ri, size_t i, const vigil_tokens *t,
-                     tmatch *m, size_t *nm, size_t cap)
+/* False when some word element of the rule (after the first, which matched) has no word in the
+ * document at all: most rule attempts (54 per EDOS post, 0.8% of them matching) end there, and
+ * this test costs a few word ANDs instead of a walk through the pattern. */
+static bool may_match(const vigil_rules *r, const rule *ru, const docbits *d)
 {
-    if (*nm >= cap)
+    for (unsigned k = 1; k < ru->ne; k++) {
+        if (ru->e[k].set < 0)
+            continue;
+        const wordset *w = &r->sets[ru->e[k].set];
+        uint64_t any = 0;
+        for (int j = 0; j < 16; j++)
+            any |= w->wbits[j] & d->w[j];
+        if (!any && w->nprefix)
+            for (int j = 0; j < 32; j++)
+                any |= w->pbits[j] & d->p[j];
+        if (!any)
+            return false;
+    }
+    return true;
+}
+
+static void try_rule(const vigil_rules *r, uint32_t ri, size_t i, const vigil_tokens *t,
+                     const docbits *d, tmatch *m, size_t *nm, size_t cap)
+{
+    if (*nm >= cap || !may_match(r, &r->rules[ri], d))
         return;
     tmatch *x = &m[*nm];
     x->rule = ri;
@@ -667,6 +733,14 @@ static bool modifier_reaches(const rule *mo, const tmatch *mod, const tmatch *th
 static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, tmatch *m, size_t cap)
 {
     size_t nm = 0;
+    docbits d;
+    memset(&d, 0, sizeof d);
+    for (size_t i = 0; i < t->n; i++) {
+        unsigned b = wbit(t->v[i].hash);
+        d.w[b >> 6] |= 1ull << (b & 63);
+        uint32_t q = p3(vigil_token_str(t, i), t->v[i].len);
+        d.p[q >> 6] |= 1ull << (q & 63);
+    }
     for (size_t i = 0; i < t->n && nm < cap; i++) {
         uint64_t h = t->v[i].hash;
         size_t lo = 0, hi = r->nstart;
@@ -681,19 +755,29 @@ static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, tmatch *
         }
         size_t hi2 = lo;
         for (; hi2 < r->nstart && r->start_key[hi2] == h; hi2++)
-            try_rule(r, r->start_rule[hi2], i, t, m, &nm, cap);
+            try_rule(r, r->start_rule[hi2], i, t, &d, m, &nm, cap);
         if (r->nprefix_rules) {
             uint32_t q = p3(vigil_token_str(t, i), t->v[i].len);
-            if (r->prefix3[q >> 5] & (1u << (q & 31)))
-                for (size_t k = 0; k < r->nprefix_rules; k++) {
-                    uint32_t ri = r->prefix_rules[k];
+            if (r->prefix3[q >> 5] & (1u << (q & 31))) {
+                size_t a = 0, b = r->nprefix_rules;
+                while (a < b) {
+                    size_t mid = (a + b) / 2;
+                    if ((r->prefix_rules[mid] >> 32) < q)
+                        a = mid + 1;
+                    else
+                        b = mid;
+                }
+                for (size_t k = a; k < r->nprefix_rules && (r->prefix_rules[k] >> 32) == q;
+                     k++) {
+                    uint32_t ri = (uint32_t)r->prefix_rules[k];
                     /* a rule already tried through its word start is not tried twice */
                     bool tried = false;
                     for (size_t w = lo; w < hi2; w++)
                         tried |= r->start_rule[w] == ri;
                     if (!tried)
-                        try_rule(r, ri, i, t, m, &nm, cap);
+                        try_rule(r, ri, i, t, &d, m, &nm, cap);
                 }
+            }
         }
     }
     return nm;
