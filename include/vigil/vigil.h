@@ -319,6 +319,7 @@ typedef struct vigil_doc {
     const char *charset; /* declared charset of text; NULL = UTF-8 (or a <meta> in HTML) */
     unsigned chunk;      /* 0: the whole document; k >= 1: its k-th overlapping chunk */
     uint64_t offset;     /* where this chunk starts in the document (bytes) */
+    size_t overlap;      /* bytes at the start of this chunk that ended the previous one */
     uint64_t at;         /* where the document starts in its file (decompressed bytes) */
     /* Set by the caller after vigil_text_prepare: spans found in decoded content are then
      * reported at the encoded run they came from. */

@@ -106,6 +106,29 @@ static vigil_status rej_line(vigil_buf *b, const vigil_doc *d, const char *sourc
     return st;
 }
 
+/* True when everything this chunk found lies in the bytes it shares with the previous chunk,
+ * which reported it already: the overlap exists so that nothing across a cut is missed, not to
+ * report twice. A threat from the model alone has no span and is never treated so. */
+static bool repeats_previous_chunk(const vigil_result *r, const vigil_doc *d)
+{
+    if (d->chunk < 2 || !d->overlap)
+        return false;
+    size_t spans = 0;
+    for (size_t i = 0; i < r->npeople; i++)
+        for (size_t k = 0; k < r->people[i].nspans; k++, spans++)
+            if (r->people[i].spans[k].end > d->overlap)
+                return false;
+    for (size_t k = 0; k < r->threat.nspans; k++, spans++)
+        if (r->threat.spans[k].end > d->overlap)
+            return false;
+    for (size_t k = 0; k < r->npii; k++, spans++)
+        if (r->pii[k].end > d->overlap)
+            return false;
+    if (r->threat.labels && !r->threat.nspans)
+        return false;
+    return spans > 0;
+}
+
 /* A message line into a job's buffer (dropped if memory runs out). */
 static void say(vigil_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(vigil_buf *b, const char *fmt, ...)
@@ -165,6 +188,10 @@ static void process(scan_session *s, vigil_scanner *sc, vigil_text *tx, job *j)
     j->severity = r->severity;
     if (!o->all && r->severity < o->min)
         return;
+    if (!o->all && repeats_previous_chunk(r, &j->doc)) {
+        j->severity = VIGIL_SEV_INFO; /* reported with the previous chunk */
+        return;
+    }
     j->doc.prepared = tx;
     st = o->text ? vigil_result_text(r, &j->doc, &j->out)
                  : vigil_result_json(r, &j->doc, o->explain, &j->out);

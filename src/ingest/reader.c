@@ -402,6 +402,7 @@ static vigil_status next_piece(vigil_reader *r, vigil_doc *doc)
     } else if (r->body_eof) {
         return VIGIL_ERR_NOTFOUND;
     }
+    size_t overlap_now = r->seen; /* what the previous piece already covered */
     size_t want = r->max_doc + 1;
     if (vigil_buf_reserve(&r->buf, want - r->buf.len) != VIGIL_OK) {
         rerr(r, "%s: out of memory", r->path);
@@ -447,6 +448,7 @@ static vigil_status next_piece(vigil_reader *r, vigil_doc *doc)
     doc->charset = r->charset;
     doc->chunk = r->chunked ? ++r->chunk : 0;
     doc->offset = r->buf_off;
+    doc->overlap = doc->chunk > 1 ? overlap_now : 0;
     doc->at = r->rec_off;
     doc->id = r->id ? r->id : r->path;
     doc->url = r->url;

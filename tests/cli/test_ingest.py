@@ -369,6 +369,12 @@ def test_large_document_is_chunked_with_overlap():
         span = o["people"][0]["spans"][0]
         eq(o["chunk"]["offset"] + span["start"], data.index(b"Thomas"))
         assert "chunks)" in err and "0 failed" in err, err
+        # a dox wholly inside the overlap of two chunks is reported once, not by both
+        data = filler[:3500] + b" " + dox + b" " + filler * 10
+        rc, out, err = t.scan("--max-doc", "4096", t.path("once.txt", data))
+        got = alerts(out)
+        eq(len(got), 1, out)
+        eq(got[0]["chunk"]["index"], 1)
         # a JSON line over the limit: its text is streamed out of the JSON and chunked too,
         # escapes decoded; the lines after it are read as usual
         text = "caf\u00e9 \"q\" " * 3000 + dox.decode() + " end"
