@@ -509,6 +509,12 @@ VIGIL_NODISCARD vigil_status vigil_store_baseline_import(vigil_store *store, con
  * described in err. *entries receives the number of entries checked. */
 VIGIL_NODISCARD vigil_status vigil_store_audit_verify(vigil_store *store, size_t *entries,
                                                       char *err, size_t errlen);
+/* The audit log's head as "SEQ:HASH" (kept outside the store, e.g. in a ticket or with exported
+ * evidence, it anchors the log: vigil_store_audit_expect then detects a log cut back or
+ * rewritten to before it, which the chain alone cannot). */
+VIGIL_NODISCARD vigil_status vigil_store_audit_head(vigil_store *store, char *out, size_t cap);
+VIGIL_NODISCARD vigil_status vigil_store_audit_expect(vigil_store *store, const char *head,
+                                                      char *err, size_t errlen);
 /* Appends an entry (for actions taken outside the store, e.g. an export). */
 VIGIL_NODISCARD vigil_status vigil_store_audit(vigil_store *store, const char *actor,
                                                const char *action, const char *target,

@@ -575,25 +575,52 @@ int cmd_baseline(int argc, char **argv)
 
 int cmd_audit(int argc, char **argv)
 {
-    const char *vault = NULL;
-    int i = argc >= 2 ? simple_opts(argc - 1, argv + 1, &vault, NULL) : -1;
-    if (i < 0 || strcmp(argv[1], "verify") != 0 || i + 1 != argc) {
-        cli_error("usage: vigil audit verify [--vault DIR]");
+    static const struct option opts[] = {{"vault", required_argument, NULL, 'v'},
+                                         {"expect", required_argument, NULL, 'e'},
+                                         {NULL, 0, NULL, 0}};
+    bool verify = argc >= 2 && strcmp(argv[1], "verify") == 0;
+    bool head = argc >= 2 && strcmp(argv[1], "head") == 0;
+    const char *vault = NULL, *expect = NULL;
+    int c;
+    optind = 1;
+    while ((verify || head) && (c = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+        if (c == 'v') vault = optarg;
+        else if (c == 'e' && verify) expect = optarg;
+        else return 2;
+    }
+    if ((!verify && !head) || optind + 1 != argc) {
+        cli_error("usage: vigil audit verify [--vault DIR] [--expect SEQ:HASH] | vigil audit "
+                  "head [--vault DIR]");
         return 2;
     }
     vigil_vault *v;
     vigil_store *s;
     if (open_store(vault, &v, &s))
         return 2;
-    size_t n;
-    char err[1024];
-    vigil_status st = vigil_store_audit_verify(s, &n, err, sizeof err);
-    if (st)
-        cli_error("audit log: %s", err);
-    else
-        printf("audit log intact: %zu entr%s, hash chain verified\n", n, n == 1 ? "y" : "ies");
+    char err[1024], h[128];
+    int rc = 0;
+    if (head) {
+        if (vigil_store_audit_head(s, h, sizeof h) != VIGIL_OK) {
+            cli_error("%s", vigil_store_errmsg(s));
+            rc = 2;
+        } else {
+            printf("%s\n", h);
+        }
+    } else {
+        size_t n;
+        vigil_status st = vigil_store_audit_verify(s, &n, err, sizeof err);
+        if (!st && expect)
+            st = vigil_store_audit_expect(s, expect, err, sizeof err);
+        if (st) {
+            cli_error("audit log: %s", err);
+            rc = st == VIGIL_ERR_ARG ? 2 : 1;
+        } else {
+            printf("audit log intact: %zu entr%s, hash chain verified%s\n", n,
+                   n == 1 ? "y" : "ies", expect ? ", anchored head present" : "");
+        }
+    }
     close_store(v, s);
-    return st ? 1 : 0;
+    return rc;
 }
 
 int cmd_evidence(int argc, char **argv)

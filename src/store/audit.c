@@ -163,3 +163,53 @@ vigil_status vigil_store_audit_verify(vigil_store *s, size_t *entries, char *err
     vigil_store_release(s, st);
     return rc;
 }
+
+vigil_status vigil_store_audit_head(vigil_store *s, char *out, size_t cap)
+{
+    sqlite3_stmt *st = vigil_store_prepare(s, "SELECT seq, hash FROM audit ORDER BY seq DESC "
+                                              "LIMIT 1");
+    if (!st)
+        return VIGIL_ERR_IO;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == HASH_BYTES) {
+        char h[2 * HASH_BYTES + 1];
+        vigil_store_hex(sqlite3_column_blob(st, 1), HASH_BYTES, h);
+        snprintf(out, cap, "%lld:%s", (long long)sqlite3_column_int64(st, 0), h);
+    } else {
+        snprintf(out, cap, "0:");
+    }
+    vigil_store_release(s, st);
+    return VIGIL_OK;
+}
+
+vigil_status vigil_store_audit_expect(vigil_store *s, const char *head, char *err, size_t errlen)
+{
+    char *end;
+    long long seq = strtoll(head, &end, 10);
+    if (end == head || *end != ':' || seq < 0) {
+        vigil_errf(err, errlen, "'%s' is not an audit head (SEQ:HASH, from 'vigil audit head')",
+                   head);
+        return VIGIL_ERR_ARG;
+    }
+    if (seq == 0)
+        return VIGIL_OK;
+    sqlite3_stmt *st = vigil_store_prepare(s, "SELECT hash FROM audit WHERE seq = ?");
+    if (!st)
+        return VIGIL_ERR_IO;
+    sqlite3_bind_int64(st, 1, seq);
+    vigil_status rc = VIGIL_OK;
+    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_bytes(st, 0) != HASH_BYTES) {
+        vigil_errf(err, errlen, "audit entry %lld, recorded earlier as the head, is gone: the log "
+                   "was cut back", seq);
+        rc = VIGIL_ERR_CORRUPT;
+    } else {
+        char h[2 * HASH_BYTES + 1];
+        vigil_store_hex(sqlite3_column_blob(st, 0), HASH_BYTES, h);
+        if (strcmp(h, end + 1) != 0) {
+            vigil_errf(err, errlen, "audit entry %lld is not the one recorded earlier as the "
+                       "head: the log was rewritten", seq);
+            rc = VIGIL_ERR_CORRUPT;
+        }
+    }
+    vigil_store_release(s, st);
+    return rc;
+}

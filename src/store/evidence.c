@@ -106,8 +106,11 @@ vigil_status vigil_evidence_export(vigil_store *s, int64_t alert, const char *di
             gmtime_r(&now, &tm);
             strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
             json_t *result = json_loads((const char *)sqlite3_column_text(st, 9), 0, NULL);
+            char head[128] = "";
+            if (vigil_store_audit_head(s, head, sizeof head) != VIGIL_OK)
+                head[0] = '\0';
             meta = json_pack("{s:i,s:I,s:s,s:{s:s,s:I},s:{s:s,s:I},s:s?,s:s?,s:s?,s:s?,s:I,s:I,"
-                             "s:o,s:s,s:s,s:s}",
+                             "s:o,s:s,s:s,s:s,s:s}",
                              "vigil_evidence", 1, "alert", (json_int_t)alert, "document_sha256",
                              sha, "original", "sha256", osha, "bytes", (json_int_t)olen, "text",
                              "sha256", tsha, "bytes", (json_int_t)tlen, "doc",
@@ -118,7 +121,7 @@ vigil_status vigil_evidence_export(vigil_store *s, int64_t alert, const char *di
                              (json_int_t)sqlite3_column_int64(st, 7), "last_seen",
                              (json_int_t)sqlite3_column_int64(st, 8), "alert_result",
                              result ? result : json_null(), "exported", ts, "signing_key", pkhex,
-                             "vigil_version", VIGIL_VERSION);
+                             "vigil_version", VIGIL_VERSION, "audit_head", head);
             char *m = meta ? json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
             if (!m) {
                 rc = VIGIL_ERR_NOMEM;

@@ -283,6 +283,26 @@ def test_audit_chain_detects_tampering():
         assert rc == 1 and "entry 1" in err, err
         rc, out, err = t.v("audit", "verify")
         eq(rc, 0, err)
+        # a careful cut-back (entries and recorded head rolled back together) passes the chain
+        # check; an anchor kept outside (vigil audit head) catches it
+        h5 = t.v("audit", "head")[1].strip()
+        assert h5.startswith("5:"), h5
+        t.v("alerts", "set", str(ids[0]), "resolved", "--note", "six")
+        t.v("alerts", "set", str(ids[0]), "acknowledged", "--note", "seven")
+        h7 = t.v("audit", "head")[1].strip()
+        rc, out, err = t.v("audit", "verify", "--expect", h7)
+        assert rc == 0 and "anchored head present" in out, out + err
+        rc, err = tampered("DELETE FROM audit WHERE seq > 5;"
+                           "UPDATE meta SET value = '%s' WHERE key = 'audit_head';" % h5)
+        eq(rc, 0, "the chain alone cannot see it: " + err)
+        shutil.copy(t.db, t.db + ".bak2")
+        db = sqlite3.connect(t.db)
+        db.executescript("DELETE FROM audit WHERE seq > 5;"
+                         "UPDATE meta SET value = '%s' WHERE key = 'audit_head';" % h5)
+        db.commit()
+        db.close()
+        rc, out, err = t.v("audit", "verify", "--expect", h7)
+        assert rc == 1 and "entry 7, recorded earlier as the head, is gone" in err, err
 
 
 def test_signed_evidence_export_and_verify():
@@ -298,6 +318,9 @@ def test_signed_evidence_export_and_verify():
         assert TOM in open(os.path.join(out_dir, "text.txt")).read()
         meta = json.load(open(os.path.join(out_dir, "metadata.json")))
         eq(meta["alert"], a["id"])
+        # the evidence carries the audit head of its time, an anchor for audit verify --expect
+        rc, out, err = t.v("audit", "verify", "--expect", meta["audit_head"])
+        eq(rc, 0, err)
         rc, out, err = run("evidence", "verify", out_dir)
         eq(rc, 0, err)
         assert "verified" in out, out
