@@ -134,14 +134,49 @@ static const GumboNode *find_title(const GumboNode *root)
 
 /* gumbo's tree takes 15-20 times the page's size; a page larger than this is parsed in pieces
  * cut before a tag, so that memory stays bounded (two 8 MB pages on two threads took 300 MB
- * whole). A cut inside a script can let some script text through as visible text: more text
- * scanned, never less. */
+ * whole). A cut never falls inside a script or style element, whose text would otherwise
+ * come out as visible text; a single such element larger than a piece is cut anyway. */
 #define HTML_PIECE ((size_t)1 << 20)
+
+static size_t piece_cut(const char *html, size_t n);
+
+/* Position of the last case-insensitive occurrence of tag in html[0..n), or (size_t)-1. */
+static size_t last_tag(const char *html, size_t n, const char *tag)
+{
+    size_t tl = strlen(tag);
+    for (size_t i = n >= tl ? n - tl + 1 : 0; i-- > 0;)
+        if (html[i] == '<' && strncasecmp(html + i, tag, tl) == 0)
+            return i;
+    return (size_t)-1;
+}
+
+/* When html[0..at) ends inside a script or style element, where that element opens (so the
+ * cut goes before it), else at. */
+static size_t outside_raw_text(const char *html, size_t at)
+{
+    static const char *const open[] = {"<script", "<style"};
+    static const char *const close[] = {"</script", "</style"};
+    for (int k = 0; k < 2; k++) {
+        size_t o = last_tag(html, at, open[k]);
+        if (o == (size_t)-1)
+            continue;
+        size_t c = last_tag(html, at, close[k]);
+        if (c == (size_t)-1 || c < o)
+            return o > 0 ? o : at; /* inside: cut before it opened (unless it opens the piece) */
+    }
+    return at;
+}
 
 static size_t piece_end(const char *html, size_t n)
 {
     if (n <= HTML_PIECE)
         return n;
+    size_t cut = piece_cut(html, n);
+    return outside_raw_text(html, cut);
+}
+
+static size_t piece_cut(const char *html, size_t n)
+{
     static const char *const tags[] = {"<div", "<p", "</p", "</div", "<tr", "<li", "<br",
                                        "<td", "<h", "<section", "<article", "<table"};
     size_t lo = HTML_PIECE / 2, any = 0;

@@ -394,6 +394,22 @@ def test_large_document_is_chunked_with_overlap():
         assert "the text before it was scanned" in err, err
 
 
+def test_large_html_is_parsed_in_pieces_without_leaking_scripts():
+    """Pages over 1 MiB are parsed in pieces; a cut never falls inside a script, whose text
+    would otherwise come out as visible text."""
+    with Tmp() as t:
+        head = b"<html><body>" + b"<div><p>plain paragraph text here</p></div>\n" * 23800
+        # scripts often carry markup in strings: a naive cut lands on one of these "<div"
+        script = (b"<script>" + b"document.write('<div>row</div>'); " * 2000 +
+                  ("var v = '%s %s';</script>" % (VIC, VIC_ADDR)).encode())
+        tail = ("<p>%s, %s</p></body></html>" % (TOM, TOM_ADDR)).encode()
+        page = head + script + tail
+        assert len(head) < (1 << 20) < len(head) + len(script), len(head)
+        rc, out, err = t.scan("--format", "html", stdin=page)
+        eq(rc, 0, err)
+        eq([people(o) for o in alerts(out)], [["P-00001"]])
+
+
 def test_single_huge_line_in_bounded_memory():
     if asan():
         print("     (skipped under AddressSanitizer: its shadow memory inflates RSS)")
