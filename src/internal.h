@@ -299,5 +299,8 @@ void vigil_errf(char *err, size_t errlen, const char *fmt, ...)
 vigil_status vigil_read_file(const char *path, size_t max, char **data, size_t *len, char *err,
                              size_t errlen);
 bool vigil_utf8_valid(const char *s, size_t n);
+/* Decodes one UTF-8 sequence at s[0..n) (s[0] >= 0x80); returns its length, or 0 when invalid
+ * (overlong, surrogate, past U+10FFFF, truncated). */
+size_t vigil_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 #endif

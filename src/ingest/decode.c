@@ -171,7 +171,7 @@ static const struct {
     {"iquest", 0xbf}, {"ordm", 0xba}, {"ordf", 0xaa}, {"deg", 0xb0}, {"shy", 0xad},
 };
 
-static size_t put_utf8(uint32_t cp, char *o)
+size_t vigil_utf8_put(uint32_t cp, char *o)
 {
     if (cp < 0x80) { o[0] = (char)cp; return 1; }
     if (cp < 0x800) { o[0] = (char)(0xc0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
@@ -180,7 +180,7 @@ static size_t put_utf8(uint32_t cp, char *o)
         o[0] = (char)(0xe0 | cp >> 12); o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
         o[2] = (char)(0x80 | (cp & 0x3f)); return 3;
     }
-    if (cp > 0x10ffff) return put_utf8(0xfffd, o);
+    if (cp > 0x10ffff) return vigil_utf8_put(0xfffd, o);
     o[0] = (char)(0xf0 | cp >> 18); o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
     o[2] = (char)(0x80 | (cp >> 6 & 0x3f)); o[3] = (char)(0x80 | (cp & 0x3f)); return 4;
 }
@@ -227,7 +227,7 @@ bool vigil_decode_entities(const char *in, size_t n, vigil_buf *out)
         size_t k = in[i] == '&' ? entity_at(in + i, n - i, &cp) : 0;
         if (k) {
             char u[4];
-            if (vigil_buf_append(out, u, put_utf8(cp, u)) != VIGIL_OK)
+            if (vigil_buf_append(out, u, vigil_utf8_put(cp, u)) != VIGIL_OK)
                 return false;
             i += k;
         } else {
@@ -270,20 +270,9 @@ static size_t repair(char *s, size_t n, size_t *first)
             i++;
             continue;
         }
-        size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                   : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-        bool ok = len && i + len <= n;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = (p[i + k] & 0xc0) == 0x80;
-        if (ok && len == 3) {
-            unsigned c1 = p[i + 1];
-            ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);
-        }
-        if (ok && len == 4) {
-            unsigned c1 = p[i + 1];
-            ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
-        }
-        if (!ok) {
+        uint32_t cp;
+        size_t len = vigil_utf8_decode(p + i, n - i, &cp);
+        if (!len) {
             p[i] = '?';
             if (!bad++)
                 *first = i;
@@ -317,14 +306,7 @@ static bool textlike(const char *s, size_t n)
     }
     if (ctl || alnum * 2 < n)
         return false;
-    size_t first;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return false;
-    memcpy(tmp, s, n);
-    size_t bad = repair(tmp, n, &first);
-    free(tmp);
-    return bad == 0;
+    return vigil_utf8_valid(s, n);
 }
 
 static vigil_status add_layer(vigil_text *t, const layer *parent, size_t s, size_t e,

@@ -82,6 +82,10 @@ vigil_status vigil_mail_text(const char *msg, size_t n, vigil_buf *out, char *wa
  * absent. */
 bool vigil_mail_header(const char *msg, size_t n, const char *name, char *out, size_t cap);
 
+/* UTF-8 of a code point into o (1-4 bytes; surrogates and values past U+10FFFF become U+FFFD);
+ * returns the length. */
+size_t vigil_utf8_put(uint32_t cp, char *o);
+
 /* Decoders shared by the readers. Each appends to out and returns false on malformed input
  * (what could be decoded is appended anyway). */
 bool vigil_decode_base64(const char *in, size_t n, vigil_buf *out);

@@ -110,18 +110,6 @@ static int hex4(json_stream *j)
     return v;
 }
 
-static size_t utf8(unsigned cp, char *o)
-{
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (char)(0xc0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xe0 | cp >> 12); o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-        o[2] = (char)(0x80 | (cp & 0x3f)); return 3;
-    }
-    o[0] = (char)(0xf0 | cp >> 18); o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3f)); o[3] = (char)(0x80 | (cp & 0x3f)); return 4;
-}
-
 /* One character of a string after its opening quote: 1 with bytes in out[*n], 0 at the closing
  * quote, -1 on error. */
 static int string_char(json_stream *j, char *out, size_t *n)
@@ -170,7 +158,7 @@ static int string_char(json_stream *j, char *out, size_t *n)
         } else if (cp >= 0xdc00 && cp < 0xe000) {
             cp = 0xfffd;
         }
-        *n = utf8((unsigned)cp, out);
+        *n = vigil_utf8_put((uint32_t)cp, out);
         return 1;
     }
     default:

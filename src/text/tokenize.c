@@ -70,8 +70,7 @@ static inline int ascii_alnum(unsigned char c)
     return c < 128 && ascii_class[c] >= C_LOWER && ascii_class[c] <= C_DIGIT;
 }
 
-/* Decodes one UTF-8 sequence at s[0..n); returns its length, or 0 when invalid. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+size_t vigil_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
     unsigned char c = s[0];
     if (c < 0xC2)
@@ -113,7 +112,7 @@ bool vigil_utf8_valid(const char *s, size_t n)
             continue;
         }
         uint32_t cp;
-        size_t k = utf8_decode(p + i, n - i, &cp);
+        size_t k = vigil_utf8_decode(p + i, n - i, &cp);
         if (!k)
             return false;
         i += k;
@@ -278,7 +277,7 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
             continue;
         }
         uint32_t cp;
-        size_t k = utf8_decode(s + i, len - i, &cp);
+        size_t k = vigil_utf8_decode(s + i, len - i, &cp);
         if (!k) { /* invalid byte: a separator */
             END();
             i++;
