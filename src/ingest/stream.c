@@ -162,123 +162,38 @@ ssize_t vigil_stream_getline_keep(vigil_stream *s, size_t max, const char **line
 typedef struct file_stream {
     vigil_stream s;
     int fd;
-    uint64_t raw;
+    uint64_t raw;   /* bytes read from the file */
     uint64_t limit; /* read at most this many bytes of the file (0: to its end) */
-    /* decompression of the whole file, chosen by its magic bytes */
-    enum { PLAIN, GZIP, ZSTD } kind;
-    z_stream z;
-    ZSTD_DStream *zs;
-    bool z_end; /* the last gzip member ended */
-    unsigned char in[RAW_BUF];
-    size_t in_pos, in_len;
-    bool in_eof;
 } file_stream;
-
-static ssize_t fill_raw(file_stream *f)
-{
-    if (f->in_pos < f->in_len || f->in_eof)
-        return (ssize_t)(f->in_len - f->in_pos);
-    size_t want = sizeof f->in;
-    if (f->limit && f->limit - f->raw < want)
-        want = (size_t)(f->limit - f->raw);
-    ssize_t got = 0;
-    if (want)
-        do
-            got = read(f->fd, f->in, want);
-        while (got < 0 && errno == EINTR);
-    if (got < 0) {
-        set_err(&f->s, "read error at byte %llu: %s", (unsigned long long)f->raw,
-                strerror(errno));
-        return -1;
-    }
-    f->in_pos = 0;
-    f->in_len = (size_t)got;
-    f->raw += (uint64_t)got;
-    if (got == 0)
-        f->in_eof = true;
-    return got;
-}
 
 static ssize_t file_read(vigil_stream *s, char *buf, size_t n)
 {
     file_stream *f = (file_stream *)s;
-    for (;;) {
-        ssize_t avail = fill_raw(f);
-        if (avail < 0)
-            return -1;
-        if (f->kind == PLAIN) {
-            size_t k = (size_t)avail < n ? (size_t)avail : n;
-            memcpy(buf, f->in + f->in_pos, k);
-            f->in_pos += k;
-            return (ssize_t)k;
-        }
-        if (f->kind == GZIP) {
-            if (avail == 0) {
-                if (!f->z_end) {
-                    set_err(s, "truncated gzip stream (ends at compressed byte %llu)",
-                            (unsigned long long)f->raw);
-                    return -1;
-                }
-                return 0;
-            }
-            if (f->z_end) { /* another member follows */
-                if (inflateReset(&f->z) != Z_OK)
-                    return -1;
-                f->z_end = false;
-            }
-            f->z.next_in = f->in + f->in_pos;
-            f->z.avail_in = (uInt)avail;
-            f->z.next_out = (Bytef *)buf;
-            f->z.avail_out = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
-            int rc = inflate(&f->z, Z_NO_FLUSH);
-            f->in_pos = (size_t)(f->z.next_in - f->in);
-            size_t out = (size_t)((char *)f->z.next_out - buf);
-            if (rc == Z_STREAM_END)
-                f->z_end = true;
-            else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-                set_err(s, "corrupt gzip data near compressed byte %llu: %s",
-                        (unsigned long long)(f->raw - (f->in_len - f->in_pos)),
-                        f->z.msg ? f->z.msg : "inflate failed");
-                return -1;
-            }
-            if (out)
-                return (ssize_t)out;
-            continue;
-        }
-        /* zstd */
-        if (avail == 0) {
-            if (!f->z_end) {
-                set_err(s, "truncated zstd stream (ends at compressed byte %llu)",
-                        (unsigned long long)f->raw);
-                return -1;
-            }
-            return 0;
-        }
-        ZSTD_inBuffer in = {f->in + f->in_pos, (size_t)avail, 0};
-        ZSTD_outBuffer out = {buf, n, 0};
-        size_t rc = ZSTD_decompressStream(f->zs, &out, &in);
-        f->in_pos += in.pos;
-        if (ZSTD_isError(rc)) {
-            set_err(s, "corrupt zstd data near compressed byte %llu: %s",
-                    (unsigned long long)(f->raw - (f->in_len - f->in_pos)),
-                    ZSTD_getErrorName(rc));
-            return -1;
-        }
-        f->z_end = rc == 0;
-        if (out.pos)
-            return (ssize_t)out.pos;
+    if (f->limit && f->limit - f->raw < n)
+        n = (size_t)(f->limit - f->raw);
+    if (n == 0)
+        return 0;
+    ssize_t got;
+    do
+        got = read(f->fd, buf, n);
+    while (got < 0 && errno == EINTR);
+    if (got < 0) {
+        set_err(s, "read error at byte %llu: %s", (unsigned long long)f->raw, strerror(errno));
+        return -1;
     }
+    f->raw += (uint64_t)got;
+    return got;
 }
 
 static void file_close(vigil_stream *s)
 {
     file_stream *f = (file_stream *)s;
-    if (f->kind == GZIP)
-        inflateEnd(&f->z);
-    ZSTD_freeDStream(f->zs);
     if (f->fd > 2)
         close(f->fd);
 }
+
+static vigil_status decoder_new(vigil_stream *below, const char *enc, bool whole_file,
+                                vigil_stream **out);
 
 vigil_status vigil_stream_file(int fd, uint64_t limit, vigil_stream **out,
                                const uint64_t **raw_pos)
@@ -290,32 +205,29 @@ vigil_status vigil_stream_file(int fd, uint64_t limit, vigil_stream **out,
     f->limit = limit;
     f->s.read = file_read;
     f->s.close = file_close;
-    /* Magic bytes: read the first block and look. */
-    if (fill_raw(f) < 0) {
-        vigil_status st = VIGIL_ERR_IO;
-        *out = &f->s; /* caller reads the error */
-        return st;
-    }
-    if (f->in_len >= 2 && f->in[0] == 0x1f && f->in[1] == 0x8b) {
-        f->kind = GZIP;
-        if (inflateInit2(&f->z, 15 + 16) != Z_OK) {
-            free(f);
-            return VIGIL_ERR_NOMEM;
-        }
-    } else if (f->in_len >= 4 && f->in[0] == 0x28 && f->in[1] == 0xb5 && f->in[2] == 0x2f &&
-               f->in[3] == 0xfd) {
-        f->kind = ZSTD;
-        f->zs = ZSTD_createDStream();
-        if (!f->zs || ZSTD_isError(ZSTD_initDStream(f->zs))) {
-            ZSTD_freeDStream(f->zs);
-            free(f);
-            return VIGIL_ERR_NOMEM;
-        }
-    }
     if (raw_pos)
         *raw_pos = &f->raw;
-    *out = &f->s;
-    return VIGIL_OK;
+    /* the magic bytes decide the decompression, whatever the file's name */
+    const char *m;
+    ssize_t n = vigil_stream_peek(&f->s, 4, &m);
+    if (n < 0) {
+        *out = &f->s; /* the caller reads the error */
+        return VIGIL_ERR_IO;
+    }
+    const char *enc = NULL;
+    if (n >= 2 && (unsigned char)m[0] == 0x1f && (unsigned char)m[1] == 0x8b)
+        enc = "gzip";
+    else if (n >= 4 && (unsigned char)m[0] == 0x28 && (unsigned char)m[1] == 0xb5 &&
+             (unsigned char)m[2] == 0x2f && (unsigned char)m[3] == 0xfd)
+        enc = "zstd";
+    if (!enc) {
+        *out = &f->s;
+        return VIGIL_OK;
+    }
+    vigil_status st = decoder_new(&f->s, enc, true, out);
+    if (st)
+        vigil_stream_close(&f->s);
+    return st;
 }
 
 /* ------------------------------------------------------------------ memory */
@@ -443,9 +355,14 @@ vigil_status vigil_stream_chunked(vigil_stream *below, vigil_stream **out)
 
 /* ------------------------------------------------------------------ decoders */
 
+/* One decoder for compressed files (chosen by magic bytes; gzip members may follow each other,
+ * and the decoder owns the file below it) and for HTTP Content-Encoding (one stream over a
+ * borrowed body). An input that ends before its compressed stream does is an error. */
 typedef struct decode_stream {
     vigil_stream s;
     enum { D_ZLIB, D_ZSTD, D_BROTLI } kind;
+    const char *name;
+    bool whole_file; /* owns below; gzip members may follow each other */
     z_stream z;
     bool z_init, z_end, raw_tried;
     ZSTD_DStream *zs;
@@ -468,6 +385,18 @@ static ssize_t decode_fill(decode_stream *d)
     return got;
 }
 
+/* Compressed bytes consumed so far, for messages. */
+static unsigned long long consumed(const decode_stream *d)
+{
+    return (unsigned long long)(d->s.below->pos - (d->in_len - d->in_pos));
+}
+
+static ssize_t truncated(decode_stream *d)
+{
+    set_err(&d->s, "truncated %s stream (ends at compressed byte %llu)", d->name, consumed(d));
+    return -1;
+}
+
 static ssize_t decode_read(vigil_stream *s, char *buf, size_t n)
 {
     decode_stream *d = (decode_stream *)s;
@@ -476,18 +405,21 @@ static ssize_t decode_read(vigil_stream *s, char *buf, size_t n)
         if (avail < 0)
             return -1;
         if (d->kind == D_ZLIB) {
-            if (d->z_end)
+            if (d->z_end && (!d->whole_file || avail == 0))
                 return 0;
-            if (avail == 0) {
-                set_err(s, "compressed body is truncated");
-                return -1;
+            if (avail == 0)
+                return truncated(d);
+            if (d->z_end) { /* another gzip member follows */
+                if (inflateReset(&d->z) != Z_OK)
+                    return -1;
+                d->z_end = false;
             }
             d->z.next_in = (Bytef *)d->in + d->in_pos;
             d->z.avail_in = (uInt)avail;
             d->z.next_out = (Bytef *)buf;
             d->z.avail_out = (uInt)(n > UINT32_MAX ? UINT32_MAX : n);
             int rc = inflate(&d->z, Z_NO_FLUSH);
-            if (rc == Z_DATA_ERROR && !d->raw_tried && d->z.total_out == 0) {
+            if (rc == Z_DATA_ERROR && !d->whole_file && !d->raw_tried && d->z.total_out == 0) {
                 /* "deflate" is sometimes sent raw, without the zlib wrapper */
                 d->raw_tried = true;
                 inflateEnd(&d->z);
@@ -500,7 +432,8 @@ static ssize_t decode_read(vigil_stream *s, char *buf, size_t n)
             if (rc == Z_STREAM_END)
                 d->z_end = true;
             else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-                set_err(s, "corrupt compressed body: %s", d->z.msg ? d->z.msg : "inflate failed");
+                set_err(s, "corrupt %s data near compressed byte %llu: %s", d->name, consumed(d),
+                        d->z.msg ? d->z.msg : "inflate failed");
                 return -1;
             }
             if (out)
@@ -508,19 +441,15 @@ static ssize_t decode_read(vigil_stream *s, char *buf, size_t n)
             continue;
         }
         if (d->kind == D_ZSTD) {
-            if (avail == 0) {
-                if (!d->z_end) {
-                    set_err(s, "zstd body is truncated");
-                    return -1;
-                }
-                return 0;
-            }
+            if (avail == 0)
+                return d->z_end ? 0 : truncated(d);
             ZSTD_inBuffer in = {d->in + d->in_pos, (size_t)avail, 0};
             ZSTD_outBuffer out = {buf, n, 0};
             size_t rc = ZSTD_decompressStream(d->zs, &out, &in);
             d->in_pos += in.pos;
             if (ZSTD_isError(rc)) {
-                set_err(s, "corrupt zstd body: %s", ZSTD_getErrorName(rc));
+                set_err(s, "corrupt zstd data near compressed byte %llu: %s", consumed(d),
+                        ZSTD_getErrorName(rc));
                 return -1;
             }
             d->z_end = rc == 0;
@@ -536,7 +465,7 @@ static ssize_t decode_read(vigil_stream *s, char *buf, size_t n)
         d->in_pos = (size_t)((const char *)next_in - d->in);
         size_t out = n - out_left;
         if (rc == BROTLI_DECODER_RESULT_ERROR) {
-            set_err(s, "corrupt brotli body: %s",
+            set_err(s, "corrupt brotli data near compressed byte %llu: %s", consumed(d),
                     BrotliDecoderErrorString(BrotliDecoderGetErrorCode(d->br)));
             return -1;
         }
@@ -544,10 +473,8 @@ static ssize_t decode_read(vigil_stream *s, char *buf, size_t n)
             return (ssize_t)out;
         if (rc == BROTLI_DECODER_RESULT_SUCCESS)
             return 0;
-        if (avail == 0 && rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) {
-            set_err(s, "brotli body is truncated");
-            return -1;
-        }
+        if (avail == 0 && rc == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT)
+            return truncated(d);
     }
 }
 
@@ -559,9 +486,12 @@ static void decode_close(vigil_stream *s)
     ZSTD_freeDStream(d->zs);
     if (d->br)
         BrotliDecoderDestroyInstance(d->br);
+    if (d->whole_file)
+        vigil_stream_close(s->below);
 }
 
-vigil_status vigil_stream_decoder(vigil_stream *below, const char *enc, vigil_stream **out)
+static vigil_status decoder_new(vigil_stream *below, const char *enc, bool whole_file,
+                                vigil_stream **out)
 {
     decode_stream *d = calloc(1, sizeof *d);
     if (!d)
@@ -569,16 +499,20 @@ vigil_status vigil_stream_decoder(vigil_stream *below, const char *enc, vigil_st
     d->s.read = decode_read;
     d->s.close = decode_close;
     d->s.below = below;
+    d->whole_file = whole_file;
     if (strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0 ||
         strcasecmp(enc, "deflate") == 0) {
         d->kind = D_ZLIB;
-        if (inflateInit2(&d->z, 15 + 32) != Z_OK) { /* gzip or zlib, found from the header */
+        d->name = strcasecmp(enc, "deflate") == 0 ? "deflate" : "gzip";
+        /* a file is gzip; a body gzip or zlib, found from its header */
+        if (inflateInit2(&d->z, whole_file ? 15 + 16 : 15 + 32) != Z_OK) {
             free(d);
             return VIGIL_ERR_NOMEM;
         }
         d->z_init = true;
     } else if (strcasecmp(enc, "zstd") == 0) {
         d->kind = D_ZSTD;
+        d->name = "zstd";
         d->zs = ZSTD_createDStream();
         if (!d->zs || ZSTD_isError(ZSTD_initDStream(d->zs))) {
             ZSTD_freeDStream(d->zs);
@@ -587,6 +521,7 @@ vigil_status vigil_stream_decoder(vigil_stream *below, const char *enc, vigil_st
         }
     } else if (strcasecmp(enc, "br") == 0) {
         d->kind = D_BROTLI;
+        d->name = "brotli";
         d->br = BrotliDecoderCreateInstance(NULL, NULL, NULL);
         if (!d->br) {
             free(d);
@@ -598,4 +533,9 @@ vigil_status vigil_stream_decoder(vigil_stream *below, const char *enc, vigil_st
     }
     *out = &d->s;
     return VIGIL_OK;
+}
+
+vigil_status vigil_stream_decoder(vigil_stream *below, const char *enc, vigil_stream **out)
+{
+    return decoder_new(below, enc, false, out);
 }
