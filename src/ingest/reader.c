@@ -844,6 +844,28 @@ static void charset_of(vigil_reader *r, const char *ct)
         r->charset = strdup(cs);
 }
 
+static bool is_version(const char *line, size_t n)
+{
+    return n >= 7 && memcmp(line, "WARC/1.", 7) == 0;
+}
+
+/* Reads up to the next "WARC/1." version line; false at the end of the file. */
+static bool resync(vigil_reader *r)
+{
+    const char *line;
+    for (;;) {
+        ssize_t n = vigil_stream_getline(r->in, HEADER_LINE_MAX, &line);
+        if (n == 0 || n == -1)
+            break;
+        if (is_version(line, (size_t)n)) {
+            r->have_version = true;
+            return true;
+        }
+    }
+    r->done = true;
+    return false;
+}
+
 /* Skips the rest of a record's block and checks the CRLF CRLF that ends it. */
 static vigil_status finish_record(vigil_reader *r, vigil_stream *block)
 {
@@ -870,16 +892,7 @@ static vigil_status finish_record(vigil_reader *r, vigil_stream *block)
         return VIGIL_OK; /* tolerate a missing trailer at the end of the file */
     /* The Content-Length lied: find the next record. */
     uint64_t at = r->in->pos;
-    for (;;) {
-        const char *line;
-        ssize_t l = vigil_stream_getline(r->in, HEADER_LINE_MAX, &line);
-        if (l == 0 || l == -1)
-            break;
-        if (l >= 7 && memcmp(line, "WARC/1.", 7) == 0) {
-            r->have_version = true;
-            break;
-        }
-    }
+    resync(r);
     rerr(r, "%s: record %zu (%s) at byte %llu: Content-Length %llu does not end at the record's "
          "end (no CRLF CRLF at byte %llu); resynchronized at the next WARC header",
          r->path, r->record, f->id, (unsigned long long)r->rec_off,
@@ -901,23 +914,6 @@ static vigil_status skip_record(vigil_reader *r, vigil_stream *block, vigil_stat
     if (keep[0])
         rerr(r, "%s", keep);
     return st;
-}
-
-/* Reads up to the next "WARC/1." version line; false at the end of the file. */
-static bool resync(vigil_reader *r)
-{
-    const char *line;
-    for (;;) {
-        ssize_t n = vigil_stream_getline(r->in, HEADER_LINE_MAX, &line);
-        if (n == 0 || n == -1)
-            break;
-        if (n >= 7 && memcmp(line, "WARC/1.", 7) == 0) {
-            r->have_version = true;
-            return true;
-        }
-    }
-    r->done = true;
-    return false;
 }
 
 static vigil_status push_layer(vigil_reader *r, vigil_stream *s)
@@ -971,7 +967,7 @@ static vigil_status read_warc(vigil_reader *r, vigil_doc *doc)
                 r->done = true;
                 return VIGIL_ERR_IO;
             }
-            if (n < 7 || memcmp(line, "WARC/1.", 7) != 0) {
+            if (!is_version(line, (size_t)n)) {
                 rerr(r, "%s: at byte %llu: expected a WARC/1.0 or WARC/1.1 record header; "
                      "skipped to the next one", r->path, (unsigned long long)at);
                 resync(r);
