@@ -562,6 +562,36 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+int scan_list_dir(const char *dir, bool skip_hidden, char ***names_out, size_t *n_out)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            (skip_hidden && e->d_name[0] == '.'))
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **p = realloc(names, cap * sizeof *p);
+            if (!p)
+                break;
+            names = p;
+        }
+        if ((names[n] = strdup(e->d_name)) != NULL)
+            n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
+    *names_out = names;
+    *n_out = n;
+    return 0;
+}
+
 /* Walks a directory in sorted order. Symbolic links are followed; a directory already on the
  * current path (a link loop) is reported and not entered again. */
 static void walk(scan_session *s, const char *dir, const visit *up, bool size_only)
@@ -576,8 +606,9 @@ static void walk(scan_session *s, const char *dir, const visit *up, bool size_on
             return;
         }
     visit me = {sb.st_dev, sb.st_ino, up};
-    DIR *d = opendir(dir);
-    if (!d) {
+    char **names;
+    size_t n;
+    if (scan_list_dir(dir, false, &names, &n) != 0) {
         if (!size_only) {
             char msg[1024];
             snprintf(msg, sizeof msg, "%s: cannot open directory: %s", dir, strerror(errno));
@@ -587,26 +618,6 @@ static void walk(scan_session *s, const char *dir, const visit *up, bool size_on
         }
         return;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **p = realloc(names, cap * sizeof *p);
-            if (!p)
-                break;
-            names = p;
-        }
-        names[n] = strdup(e->d_name);
-        if (names[n])
-            n++;
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         size_t l = strlen(dir) + strlen(names[i]) + 2;
         char *p = malloc(l);

@@ -39,6 +39,9 @@ const struct option *scan_long_options(void);
 bool scan_config(const char *vault_opt, const char *key, char *out, size_t cap);
 /* Whether the vault's config turns the store on ("store = on"). */
 bool scan_config_store(const char *vault_opt);
+/* The entries of a folder, sorted (without . and .., and hidden ones when asked); 0, or -1 with
+ * errno set. The caller frees each name and the array. */
+int scan_list_dir(const char *dir, bool skip_hidden, char ***names, size_t *n);
 /* Whether --include/--exclude leave out a file (or, with dir, a folder). */
 bool scan_excluded(const scan_opts *o, const char *path, bool dir);
 /* Opens the vault, rules and model and starts the workers; 0 or 2 (message printed). */

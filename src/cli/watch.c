@@ -27,7 +27,6 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <unistd.h>
 
 typedef struct entry {
@@ -284,11 +283,6 @@ static void add_watch(watch *w, const char *dir)
     w->wd_path[wd] = strdup(dir);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Watches a folder and its subfolders, and scans what they hold. */
 static void walk(watch *w, const char *dir, int depth)
 {
@@ -296,30 +290,12 @@ static void walk(watch *w, const char *dir, int depth)
         return;
     if (w->ifd >= 0)
         add_watch(w, dir);
-    DIR *d = opendir(dir);
-    if (!d) {
+    char **names;
+    size_t n;
+    if (scan_list_dir(dir, true, &names, &n) != 0) {
         cli_error("%s: cannot open directory: %s", dir, strerror(errno));
         return;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            char **p = realloc(names, cap * sizeof *p);
-            if (!p)
-                break;
-            names = p;
-        }
-        if ((names[n] = strdup(de->d_name)) != NULL)
-            n++;
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         char p[PATH_MAX];
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
