@@ -982,7 +982,7 @@ static const numword numwords[] = {
 #define NNUM (sizeof numwords / sizeof *numwords)
 static char numcanon[NNUM][24];
 static uint8_t numlen[NNUM];
-static uint32_t numfirst[8]; /* first bytes of the number words: most tokens fail here */
+static uint32_t numlens[256]; /* by first byte, the lengths of number words (bit per length) */
 /* number words by a hash of their canonical bytes (open addressing; 0 = empty, else index+1):
  * a linear search of the list for every token was a tenth of all threat-detection time */
 #define NUMSLOTS 256
@@ -1010,7 +1010,8 @@ static void num_init(void)
     for (size_t i = 0; i < NNUM; i++) {
         numlen[i] = (uint8_t)vigil_canon_one(numwords[i].w, numcanon[i], sizeof numcanon[i]);
         unsigned char c = (unsigned char)numcanon[i][0];
-        numfirst[c >> 5] |= 1u << (c & 31);
+        if (numlen[i] < 32)
+            numlens[c] |= 1u << numlen[i];
         uint32_t h = fnv(numcanon[i], numlen[i]) & (NUMSLOTS - 1);
         while (numslot[h])
             h = (h + 1) & (NUMSLOTS - 1);
@@ -1025,15 +1026,15 @@ static const numword *num_of(const vigil_tokens *t, const char *text, size_t i, 
     const char *w = vigil_token_str(t, i);
     size_t n = t->v[i].len;
     *digits = -1;
-    if (isdigit((unsigned char)text[t->v[i].start]))
+    if ((unsigned)((unsigned char)text[t->v[i].start] - '0') <= 9u)
         return NULL; /* written with digits: find_money's part */
     if ((t->v[i].flags & VIGIL_TOK_DIGITS) && n <= 3) { /* "5" from "cinco", "two" */
         *digits = atof(w);
         return NULL;
     }
     *digits = -1;
-    unsigned char c = (unsigned char)w[0];
-    if (!(numfirst[c >> 5] & (1u << (c & 31))))
+    /* most tokens fail on their first byte and length */
+    if (n >= 32 || !(numlens[(unsigned char)w[0]] & (1u << n)))
         return NULL;
     for (uint32_t h = fnv(w, n) & (NUMSLOTS - 1); numslot[h]; h = (h + 1) & (NUMSLOTS - 1)) {
         size_t k = numslot[h] - 1u;
