@@ -107,6 +107,13 @@ struct vigil_rules {
     size_t nprefix_rules;
     uint32_t prefix3[64];   /* 2048-bit filter on the first 3 bytes of every prefix */
     uint64_t startbits[1024]; /* 65536-bit filter on start_key: most tokens start no rule */
+    /* open-addressing table: word hash -> its run [lo, lo + n) in start_key (a binary search
+     * per token was a tenth of threat detection) */
+    struct startslot {
+        uint64_t key;
+        uint32_t lo, n;
+    } *start_tab;
+    size_t start_mask;
 };
 
 /* ------------------------------------------------------------------ loading */
@@ -129,6 +136,7 @@ void vigil_rules_free(vigil_rules *r)
     free(r->rules);
     free(r->lists);
     free(r->start_key);
+    free(r->start_tab);
     free(r->start_rule);
     free(r->prefix_rules);
     free(r);
@@ -538,6 +546,23 @@ static vigil_status build_index(vigil_rules *r)
         r->start_key[j] = k;
         r->start_rule[j] = v;
     }
+    size_t slots = 16;
+    while (slots < 2 * r->nstart + 2)
+        slots *= 2;
+    r->start_tab = calloc(slots, sizeof *r->start_tab);
+    if (!r->start_tab)
+        return VIGIL_ERR_NOMEM;
+    r->start_mask = slots - 1;
+    for (size_t i = 0; i < r->nstart;) {
+        size_t j = i;
+        while (j < r->nstart && r->start_key[j] == r->start_key[i])
+            j++;
+        size_t h = (size_t)(r->start_key[i] * 0x9E3779B97F4A7C15ull >> 32) & r->start_mask;
+        while (r->start_tab[h].n)
+            h = (h + 1) & r->start_mask;
+        r->start_tab[h] = (struct startslot){r->start_key[i], (uint32_t)i, (uint32_t)(j - i)};
+        i = j;
+    }
     return VIGIL_OK;
 }
 
@@ -743,19 +768,18 @@ static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, tmatch *
     }
     for (size_t i = 0; i < t->n && nm < cap; i++) {
         uint64_t h = t->v[i].hash;
-        size_t lo = 0, hi = r->nstart;
-        if (!(r->startbits[(h >> 6) & 1023] & (1ull << (h & 63))))
-            lo = hi = r->nstart; /* starts no rule by a word */
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (r->start_key[mid] < h)
-                lo = mid + 1;
-            else
-                hi = mid;
+        size_t lo = 0, hi2 = 0;
+        if (r->startbits[(h >> 6) & 1023] & (1ull << (h & 63))) {
+            size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 32) & r->start_mask;
+            for (; r->start_tab[x].n; x = (x + 1) & r->start_mask)
+                if (r->start_tab[x].key == h) {
+                    lo = r->start_tab[x].lo;
+                    hi2 = lo + r->start_tab[x].n;
+                    break;
+                }
         }
-        size_t hi2 = lo;
-        for (; hi2 < r->nstart && r->start_key[hi2] == h; hi2++)
-            try_rule(r, r->start_rule[hi2], i, t, &d, m, &nm, cap);
+        for (size_t k = lo; k < hi2; k++)
+            try_rule(r, r->start_rule[k], i, t, &d, m, &nm, cap);
         if (r->nprefix_rules) {
             uint32_t q = p3(vigil_token_str(t, i), t->v[i].len);
             if (r->prefix3[q >> 5] & (1u << (q & 31))) {
