@@ -8,55 +8,19 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
-import stat
 import subprocess
 import sys
-import tempfile
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+import harness  # noqa: E402
+from harness import ROOT, Tmp, eq, run  # noqa: E402
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import synth  # noqa: E402
 
-VIGIL = None
 UPDATE_GOLDEN = os.environ.get("VIGIL_UPDATE_GOLDEN") == "1"
-
-
-def run(*args, stdin=None, cwd=ROOT, env=None):
-    p = subprocess.run([VIGIL] + list(args), input=stdin, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, cwd=cwd, env=env)
-    err = p.stderr.decode("utf-8", "replace")
-    if "Sanitizer" in err or "runtime error:" in err:
-        raise AssertionError("sanitizer report from %s:\n%s" % (" ".join(args), err))
-    return p.returncode, p.stdout.decode("utf-8", "replace"), err
-
-
-class Tmp:
-    def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="vigil-cli-")
-        self.vault = os.path.join(self.dir, "vault")
-        rc, _, err = run("init", "--vault", self.vault)
-        assert rc == 0, err
-        return self
-
-    def __exit__(self, *a):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def path(self, name, content=None, mode="w"):
-        p = os.path.join(self.dir, name)
-        if content is not None:
-            with open(p, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
-                f.write(content)
-        return p
-
-
-def eq(a, b, msg=""):
-    if a != b:
-        raise AssertionError("%r != %r %s" % (a, b, msg))
 
 
 def mask(jsonl):
@@ -137,7 +101,7 @@ def test_bad_input_is_reported_and_the_rest_goes_on():
                                     '{"id":"c"}\n'
                                     '["array"]\n'
                                     '{"id":"d","text":"Tom Jackson again"}\n')
-        plain = t.path("bytes.txt", b"Tom\x00 \xff\xfe Jackson \xc3", "wb")
+        plain = t.path("bytes.txt", b"Tom\x00 \xff\xfe Jackson \xc3")
         big = t.path("big.txt", "x" * 5000)
         rc, out, err = run("scan", "--vault", t.vault, "--max-doc", "4096", feed, plain,
                            os.path.join(t.dir, "missing.txt"), big)
@@ -299,7 +263,7 @@ def test_killed_enroll_leaves_the_old_index():
         rng = random.Random(1)
         outcomes = set()
         for i in range(6):
-            p = subprocess.Popen([VIGIL, "enroll", "--vault", t.vault, big],
+            p = subprocess.Popen([harness.VIGIL, "enroll", "--vault", t.vault, big],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(rng.uniform(0.02, 0.5))
             p.send_signal(signal.SIGKILL)
@@ -373,26 +337,5 @@ def test_train_and_eval():
         assert "both classes are needed" in err, err
 
 
-def main(argv):
-    global VIGIL
-    VIGIL = os.path.abspath(argv[1])
-    names = argv[2:]
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
-    passed = failed = 0
-    for n, f in tests:
-        if names and n not in names:
-            continue
-        try:
-            f()
-            print("ok   " + n)
-            passed += 1
-        except Exception:
-            print("FAIL " + n)
-            traceback.print_exc()
-            failed += 1
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(harness.main(sys.argv, sys.modules[__name__]))

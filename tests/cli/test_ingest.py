@@ -18,40 +18,20 @@ import json
 import mailbox
 import os
 import resource
-import shutil
 import signal
 import socketserver
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import traceback
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-VIGIL = None
-
-# P-00001 and P-00002 of data/demo/people.csv (synthetic)
-TOM = "Thomas Jackson"
-TOM_ADDR = "9480 Prairie Avenue, Fairview, NJ"
-VIC = "Victoria Cooper"
-VIC_ADDR = "1569 Elm Court, Madison, WI"
+sys.path.insert(0, HERE)
+import harness  # noqa: E402
+from harness import ROOT, TOM, TOM_ADDR, VIC, VIC_ADDR, eq, run  # noqa: E402
 
 
-def run(*args, stdin=None, env=None, timeout=600):
-    p = subprocess.run([VIGIL] + list(args), input=stdin, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, env=env, timeout=timeout)
-    err = p.stderr.decode("utf-8", "replace")
-    if "Sanitizer" in err or "runtime error:" in err:
-        raise AssertionError("sanitizer report from %s:\n%s" % (" ".join(args), err))
-    return p.returncode, p.stdout.decode("utf-8", "replace"), err
-
-
-def eq(a, b, msg=""):
-    if a != b:
-        raise AssertionError("%r != %r %s" % (a, b, msg))
 
 
 def alerts(out):
@@ -63,31 +43,13 @@ def people(o):
 
 
 def asan():
-    with open(VIGIL, "rb") as f:
+    with open(harness.VIGIL, "rb") as f:
         return b"__asan_init" in f.read()
 
 
-class Tmp:
-    def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="vigil-ingest-")
-        self.vault = os.path.join(self.dir, "vault")
-        rc, _, err = run("init", "--vault", self.vault)
-        assert rc == 0, err
-        rc, _, err = run("enroll", "--vault", self.vault,
-                         os.path.join(ROOT, "data", "demo", "people.csv"))
-        assert rc == 0, err
-        return self
-
-    def __exit__(self, *a):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def path(self, name, content=None):
-        p = os.path.join(self.dir, name)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        if content is not None:
-            with open(p, "wb") as f:
-                f.write(content if isinstance(content, bytes) else content.encode("utf-8"))
-        return p
+class Tmp(harness.Tmp):
+    prefix = "vigil-ingest-"
+    enroll_demo = True
 
     def scan(self, *args, **kw):
         return run("scan", "--vault", self.vault, *args, **kw)
@@ -417,7 +379,7 @@ def test_single_huge_line_in_bounded_memory():
     with Tmp() as t:
         size = 200 << 20
         tail = (" %s, %s\n" % (TOM, TOM_ADDR)).encode()
-        proc = subprocess.Popen([VIGIL, "scan", "--vault", t.vault, "-j", "2"],
+        proc = subprocess.Popen([harness.VIGIL, "scan", "--vault", t.vault, "-j", "2"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         block = b"abcdefgh " * (1 << 16)
@@ -540,7 +502,7 @@ def test_watch_scans_new_files_and_resumes():
         t.path("crawl/before.txt", "%s, %s" % (TOM, TOM_ADDR))
 
         def start():
-            return subprocess.Popen([VIGIL, "watch", "--vault", t.vault, "--state", state, d],
+            return subprocess.Popen([harness.VIGIL, "watch", "--vault", t.vault, "--state", state, d],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
         def read_alerts(proc, n, timeout=30):
@@ -584,26 +546,5 @@ def test_watch_scans_new_files_and_resumes():
         p.wait(timeout=30)
 
 
-def main(argv):
-    global VIGIL
-    VIGIL = os.path.abspath(argv[1])
-    names = argv[2:]
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
-    passed = failed = 0
-    for n, f in tests:
-        if names and n not in names:
-            continue
-        try:
-            f()
-            print("ok   " + n)
-            passed += 1
-        except Exception:
-            print("FAIL " + n)
-            traceback.print_exc()
-            failed += 1
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(harness.main(sys.argv, sys.modules[__name__]))

@@ -12,55 +12,22 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
-import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-VIGIL = None
-TOM = "Thomas Jackson"
-TOM_ADDR = "9480 Prairie Avenue, Fairview, NJ"
-VIC = "Victoria Cooper"
-VIC_ADDR = "1569 Elm Court, Madison, WI"
+sys.path.insert(0, HERE)
+import harness  # noqa: E402
+from harness import ROOT, TOM, TOM_ADDR, VIC, VIC_ADDR, eq, run  # noqa: E402
 
 
-def run(*args, stdin=None, env=None):
-    p = subprocess.run([VIGIL] + list(args), input=stdin, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, env=env, timeout=600)
-    err = p.stderr.decode("utf-8", "replace")
-    if "Sanitizer" in err or "runtime error:" in err:
-        raise AssertionError("sanitizer report from %s:\n%s" % (" ".join(args), err))
-    return p.returncode, p.stdout.decode("utf-8", "replace"), err
 
+class Tmp(harness.Tmp):
+    prefix = "vigil-store-"
+    enroll_demo = True
 
-def eq(a, b, msg=""):
-    if a != b:
-        raise AssertionError("%r != %r %s" % (a, b, msg))
-
-
-class Tmp:
     def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix="vigil-store-")
-        self.vault = os.path.join(self.dir, "vault")
-        rc, _, err = run("init", "--vault", self.vault)
-        assert rc == 0, err
-        rc, _, err = run("enroll", "--vault", self.vault,
-                         os.path.join(ROOT, "data", "demo", "people.csv"))
-        assert rc == 0, err
+        super().__enter__()
         self.db = os.path.join(self.vault, "store.db")
         return self
-
-    def __exit__(self, *a):
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def path(self, name, content=None):
-        p = os.path.join(self.dir, name)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        if content is not None:
-            with open(p, "wb") as f:
-                f.write(content if isinstance(content, bytes) else content.encode())
-        return p
 
     def v(self, cmd, *args, **kw):
         """vigil CMD [SUBCOMMAND] --vault VAULT ARGS..."""
@@ -166,7 +133,7 @@ def test_scan_killed_mid_run_leaves_a_consistent_store():
         path = t.path("feed.jsonl", feed(docs))
         # the reference: a clean run in another vault copy is not comparable (keys differ), so
         # count what a complete run stores here after the kill
-        p = subprocess.Popen([VIGIL, "scan", "--store", "-j", "2", "--vault", t.vault, path],
+        p = subprocess.Popen([harness.VIGIL, "scan", "--store", "-j", "2", "--vault", t.vault, path],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         # wait for some output, then SIGKILL
         p.stdout.readline()
@@ -633,26 +600,5 @@ def test_html_report_renders():
         assert len(data) > 20000, len(data)
 
 
-def main(argv):
-    global VIGIL
-    VIGIL = os.path.abspath(argv[1])
-    names = argv[2:]
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
-    passed = failed = 0
-    for n, f in tests:
-        if names and n not in names:
-            continue
-        try:
-            f()
-            print("ok   " + n)
-            passed += 1
-        except Exception:
-            print("FAIL " + n)
-            traceback.print_exc()
-            failed += 1
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(harness.main(sys.argv, sys.modules[__name__]))
