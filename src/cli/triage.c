@@ -73,6 +73,20 @@ static int parse_since(const char *arg, int64_t *out)
     return 0;
 }
 
+/* The next object of a buffer of JSON lines (to json_decref), NULL at its end; *cur moves on. */
+static json_t *next_json_line(const char **cur)
+{
+    while (*cur && **cur) {
+        const char *nl = strchr(*cur, '\n');
+        size_t n = nl ? (size_t)(nl - *cur) : strlen(*cur);
+        json_t *o = json_loadb(*cur, n, 0, NULL);
+        *cur += n + (nl ? 1 : 0);
+        if (o)
+            return o;
+    }
+    return NULL;
+}
+
 static void print_safe(const char *s)
 {
     for (; s && *s; s++)
@@ -158,9 +172,8 @@ static int alerts_list(int argc, char **argv)
     } else {
         printf("%-6s %-8s %-15s %5s %7s  %-20s  %-20s  %-24s %s\n", "ID", "SEVERITY", "STATUS",
                "SEEN", "SOURCES", "LAST SEEN", "PEOPLE", "LABELS", "DOCUMENT");
-        for (char *line = out.data; line && *line;) {
-            char *nl = strchr(line, '\n');
-            json_t *o = json_loadb(line, nl ? (size_t)(nl - line) : strlen(line), 0, NULL);
+        const char *cur = out.data;
+        for (json_t *o; (o = next_json_line(&cur)) != NULL;) {
             char people[256], labels[256];
             join(json_object_get(o, "people"), people, sizeof people);
             join(json_object_get(o, "labels"), labels, sizeof labels);
@@ -174,7 +187,6 @@ static int alerts_list(int argc, char **argv)
             print_safe(json_string_value(json_object_get(o, "doc")));
             putchar('\n');
             json_decref(o);
-            line = nl ? nl + 1 : line + strlen(line);
         }
     }
     vigil_buf_free(&out);
@@ -483,6 +495,17 @@ int cmd_person(int argc, char **argv)
     return st ? 2 : 0;
 }
 
+static int write_out(const char *file, const vigil_buf *out)
+{
+    FILE *f = file && strcmp(file, "-") != 0 ? fopen(file, "wb") : stdout;
+    if (!f || fwrite(out->data ? out->data : "", 1, out->len, f) != out->len ||
+        (f != stdout && fclose(f) != 0)) {
+        cli_error("%s: cannot write", file ? file : "standard output");
+        return 2;
+    }
+    return 0;
+}
+
 static int slurp(const char *path, char **data, size_t *len, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -542,12 +565,7 @@ int cmd_baseline(int argc, char **argv)
             cli_error("%s", vigil_store_errmsg(s));
             rc = 2;
         } else {
-            FILE *f = file ? fopen(file, "wb") : stdout;
-            if (!f || fwrite(out.data, 1, out.len, f) != out.len ||
-                (file && fclose(f) != 0)) {
-                cli_error("%s: cannot write", file ? file : "standard output");
-                rc = 2;
-            }
+            rc = write_out(file, &out);
         }
         vigil_buf_free(&out);
     } else {
@@ -708,9 +726,8 @@ int cmd_campaigns(int argc, char **argv)
         if (list)
             printf("%-6s %-9s %4s %7s %9s  %-20s  %-20s  %-20s %s\n", "ID", "STATUS", "DOCS",
                    "SOURCES", "SIGHTINGS", "FIRST SEEN", "LAST SEEN", "PEOPLE", "LABELS");
-        for (char *line = out.data; line && *line;) {
-            char *nl = strchr(line, '\n');
-            json_t *o = json_loadb(line, nl ? (size_t)(nl - line) : strlen(line), 0, NULL);
+        const char *cur = out.data;
+        for (json_t *o; (o = next_json_line(&cur)) != NULL;) {
             char people[256], labels[256];
             join(json_object_get(o, "people"), people, sizeof people);
             join(json_object_get(o, "labels"), labels, sizeof labels);
@@ -736,23 +753,11 @@ int cmd_campaigns(int argc, char **argv)
                 }
             }
             json_decref(o);
-            line = nl ? nl + 1 : line + strlen(line);
         }
     }
     vigil_buf_free(&out);
     close_store(v, s);
     return st ? 2 : 0;
-}
-
-static int write_out(const char *file, const vigil_buf *out)
-{
-    FILE *f = file && strcmp(file, "-") != 0 ? fopen(file, "wb") : stdout;
-    if (!f || fwrite(out->data ? out->data : "", 1, out->len, f) != out->len ||
-        (f != stdout && fclose(f) != 0)) {
-        cli_error("%s: cannot write", file ? file : "standard output");
-        return 2;
-    }
-    return 0;
 }
 
 int cmd_export(int argc, char **argv)

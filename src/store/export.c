@@ -342,22 +342,23 @@ vigil_status vigil_store_export(vigil_store *s, vigil_export_format format, int6
         return VIGIL_ERR_ARG;
     }
     vigil_alert_filter f = {.status = -1, .min_severity = 0, .since = since};
-    vigil_buf lines = {0};
-    vigil_status st = vigil_store_alerts(s, &f, &lines);
+    json_t *alerts = json_array();
+    if (!alerts)
+        return VIGIL_ERR_NOMEM;
+    vigil_status st = vigil_store_alert_rows(s, &f, alerts);
     if (st) {
-        vigil_buf_free(&lines);
+        json_decref(alerts);
         return st;
     }
-    json_t *alerts = json_array();
-    for (char *l = lines.data; l && *l;) {
-        char *nl = strchr(l, '\n');
-        json_t *o = json_loadb(l, nl ? (size_t)(nl - l) : strlen(l), 0, NULL);
-        if (o)
-            json_array_append_new(alerts, o);
-        l = nl ? nl + 1 : l + strlen(l);
-    }
     if (format == VIGIL_EXPORT_JSONL) {
-        st = vigil_buf_append(out, lines.data ? lines.data : "", lines.len);
+        json_t *a;
+        size_t i;
+        json_array_foreach(alerts, i, a)
+        {
+            if (st)
+                break;
+            st = vigil_store_append_json(out, json_incref(a));
+        }
     } else if (format == VIGIL_EXPORT_CSV) {
         static const char *const cols[] = {"id", "severity", "score", "status", "first_seen",
                                            "last_seen", "sightings", "sources", "people",
@@ -393,6 +394,5 @@ vigil_status vigil_store_export(vigil_store *s, vigil_export_format format, int6
         st = stix(alerts, t, iso, out);
     }
     json_decref(alerts);
-    vigil_buf_free(&lines);
     return st;
 }

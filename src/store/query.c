@@ -65,7 +65,7 @@ static json_t *alert_row(sqlite3_stmt *st)
     return o;
 }
 
-vigil_status vigil_store_alerts(vigil_store *s, const vigil_alert_filter *f, vigil_buf *out)
+vigil_status vigil_store_alert_rows(vigil_store *s, const vigil_alert_filter *f, json_t *rows)
 {
     sqlite3_stmt *st = vigil_store_prepare(
         s, "SELECT " ALERT_COLUMNS " FROM alerts a JOIN documents d ON d.id = a.document "
@@ -82,10 +82,28 @@ vigil_status vigil_store_alerts(vigil_store *s, const vigil_alert_filter *f, vig
     else
         sqlite3_bind_null(st, 4);
     vigil_status rc = VIGIL_OK;
-    int step;
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
-        rc = vigil_store_append_json(out, alert_row(st));
+    while (!rc && sqlite3_step(st) == SQLITE_ROW)
+        if (json_array_append_new(rows, alert_row(st)) != 0)
+            rc = VIGIL_ERR_NOMEM;
     vigil_store_release(s, st);
+    return rc;
+}
+
+vigil_status vigil_store_alerts(vigil_store *s, const vigil_alert_filter *f, vigil_buf *out)
+{
+    json_t *rows = json_array();
+    if (!rows)
+        return VIGIL_ERR_NOMEM;
+    vigil_status rc = vigil_store_alert_rows(s, f, rows);
+    json_t *o;
+    size_t i;
+    json_array_foreach(rows, i, o)
+    {
+        if (rc)
+            break;
+        rc = vigil_store_append_json(out, json_incref(o));
+    }
+    json_decref(rows);
     return rc;
 }
 

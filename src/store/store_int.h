@@ -45,6 +45,9 @@ void vigil_store_register_functions(vigil_store *s);
 vigil_status vigil_store_campaign(vigil_store *s, int64_t doc, bool new_doc, const char *text,
                                   size_t len, const char *url, const char *source, int64_t now);
 
+/* query.c: the alerts a filter selects, as JSON objects appended to rows. */
+vigil_status vigil_store_alert_rows(vigil_store *s, const vigil_alert_filter *f, json_t *rows);
+
 /* export.c: index of a TLP 2.0 level by name (NULL: AMBER+STRICT), -1 when unknown. */
 int vigil_tlp_index(const char *name);
 
