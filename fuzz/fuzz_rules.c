@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st == VIGIL_OK) {
         vigil_tokens t = {0};
         if (vigil_tokenize(&t, (const char *)data, size) == VIGIL_OK) {
-            vigil_tokens_hash(&t, &keys, NULL);
+            vigil_tokens_hash(&t, &keys);
             static vigil_threat_state ts;
             vigil_threat_detect(r, NULL, &t, (const char *)data, size, &ts);
             if (ts.threat.score < 0 || ts.threat.score > 1)

@@ -30,6 +30,7 @@ typedef struct vigil_token {
     uint8_t flags;
     uint8_t raw_len;     /* folded characters before canonicalization (saturates at 255) */
     uint32_t raw_off;    /* spelled runs: their folded characters at chars + raw_off */
+    uint32_t lens;       /* index first-token filter bits (vigil_tokenize_scan only) */
     uint64_t hash;       /* keyed PRF of the canonical bytes (after vigil_tokens_hash) */
 } vigil_token;
 
@@ -44,6 +45,22 @@ typedef struct vigil_tokens {
  * buffers in t. Fails only on out-of-memory or a text longer than 4 GiB. */
 vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len);
 void vigil_tokens_free(vigil_tokens *t);
+/* Direct-mapped cache of what canonicalization makes of a folded word of up to 15 bytes: its
+ * canonical bytes, keyed hash and index filter bits. Words repeat (Zipf), so for most tokens a
+ * hit replaces the word-table lookup, SipHash and a filter cache miss by two compares. One per
+ * scanner; tied to one index and key (vigil_canon_cache_reset when they change). */
+#define VIGIL_CANON_BITS 14
+#define VIGIL_CANON_CACHE (1u << VIGIL_CANON_BITS)
+typedef struct vigil_canon_cache vigil_canon_cache;
+struct vigil_keys;
+struct vigil_index;
+vigil_canon_cache *vigil_canon_cache_new(void);
+void vigil_canon_cache_free(vigil_canon_cache *c);
+/* vigil_tokenize, and each token hashed with k and given its first-token filter bits from ix
+ * (0 when ix is NULL). */
+vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
+                                 const struct vigil_keys *k, const struct vigil_index *ix,
+                                 vigil_canon_cache *cache);
 /* Canonical form of one word (for word lists compared with scanned tokens) into out[cap];
  * returns its length, 0 when the word is not exactly one token or does not fit. */
 size_t vigil_canon_one(const char *word, char *out, size_t cap);
@@ -84,17 +101,8 @@ typedef struct vigil_keys {
 
 uint64_t vigil_hash_token(const vigil_keys *k, const char *s, size_t n);
 
-/* Direct-mapped cache of token hashes for tokens up to 15 bytes, per scanner: words repeat
- * (Zipf), and a cache hit replaces a SipHash call by two compares. */
-#define VIGIL_HASH_CACHE 8192
-typedef struct vigil_hash_cache {
-    struct {
-        uint64_t a, b, h;
-    } e[VIGIL_HASH_CACHE];
-} vigil_hash_cache;
-
-/* Hashes every token; cache may be NULL. */
-void vigil_tokens_hash(vigil_tokens *t, const vigil_keys *k, vigil_hash_cache *cache);
+/* Hashes every token (the keyed PRF of its canonical bytes). */
+void vigil_tokens_hash(vigil_tokens *t, const vigil_keys *k);
 
 static inline uint64_t vigil_rotl(uint64_t x, int r)
 {
@@ -171,10 +179,12 @@ uint64_t vigil_index_entries(const vigil_index *ix);
 typedef void (*vigil_entry_fn)(void *user, const vigil_entry *e);
 void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user);
 /* First-token filter, from one cache line: bit n (1..8) set when an identifier of n tokens may
- * start with the token; 0 when none may. */
+ * start with the token, bit VIGIL_LENS_REVERSED + n for a surname-first name form, bit
+ * VIGIL_LENS_WEAK + n for a weak name form (initial and surname); 0 when none may. The classes
+ * let the scan skip probes that could not count (DESIGN.md, Performance notes). */
+#define VIGIL_LENS_REVERSED 8
+#define VIGIL_LENS_WEAK 16
 unsigned vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash);
-/* Prefetches the filter block of a token. */
-void vigil_index_prefetch_first(const vigil_index *ix, uint64_t token_hash);
 /* Calls fn for every entry with fingerprint fp; returns the number found. */
 typedef void (*vigil_hit_fn)(void *user, uint32_t value);
 unsigned vigil_index_find(const vigil_index *ix, uint64_t fp, vigil_hit_fn fn, void *user);

@@ -33,7 +33,7 @@ vigil_status vigil_minhash(const vigil_keys *k, const char *text, size_t len,
         vigil_tokens_free(&t);
         return st;
     }
-    vigil_tokens_hash(&t, k, NULL);
+    vigil_tokens_hash(&t, k);
     for (size_t j = 0; j < VIGIL_MINHASH_K; j++)
         sig[j] = UINT32_MAX;
     size_t w = 3, n = 0;

@@ -30,7 +30,7 @@ struct vigil_scanner {
     const vigil_index *ix;
     const vigil_keys *keys;
     vigil_tokens tok;
-    vigil_hash_cache *cache;
+    vigil_canon_cache *cache;
     const vigil_rules *rules;
     const vigil_model *model;
     vigil_threat_state threat;
@@ -41,6 +41,7 @@ struct vigil_scanner {
     /* current probe, for the hit callback */
     uint64_t cur_fp;
     size_t cur_i, cur_j;
+    bool weak_phase; /* probing weak name forms (values with VIGIL_V_WEAK), else the others */
     const char *text;
     /* result */
     vigil_person_hit *people;
@@ -63,12 +64,12 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
     s->vault = vault;
     s->ix = vigil_vault_index(vault);
     s->keys = vigil_vault_keys(vault);
-    s->cache = calloc(1, sizeof *s->cache);
+    s->cache = vigil_canon_cache_new();
     char err[256];
     vigil_status st = s->cache ? vigil_pii_scanner_create(&s->pii, err, sizeof err)
                                : VIGIL_ERR_NOMEM;
     if (st != VIGIL_OK) {
-        free(s->cache);
+        vigil_canon_cache_free(s->cache);
         free(s);
         return st;
     }
@@ -97,7 +98,7 @@ void vigil_scanner_destroy(vigil_scanner *s)
         return;
     vigil_tokens_free(&s->tok);
     vigil_pii_scanner_free(s->pii);
-    free(s->cache);
+    vigil_canon_cache_free(s->cache);
     free(s->hits);
     free(s->people);
     free(s->spans);
@@ -136,24 +137,23 @@ static bool tight(const vigil_scanner *s, size_t i, size_t j)
 
 /* A surname-first form is a name only as "Last, First" or "LAST First": a comma between the
  * tokens, or the leading surname in capitals. "King Richard" in prose is not Richard King. */
+static bool token_upper(const vigil_scanner *s, size_t i);
+
+/* A surname-first form is a name only as "Last, First" or "LAST First": a comma between the
+ * tokens, or the leading surname in capitals. "King Richard" in prose is not Richard King. */
 static bool reversed_ok(const vigil_scanner *s, size_t i, size_t j)
 {
     for (size_t k = i + 1; k <= j; k++)
         if (memchr(s->text + s->tok.v[k - 1].end, ',', s->tok.v[k].start - s->tok.v[k - 1].end))
             return true;
-    bool upper = false;
-    for (uint32_t b = s->tok.v[i].start; b < s->tok.v[i].end; b++) {
-        unsigned char c = (unsigned char)s->text[b];
-        if (c >= 'a' && c <= 'z')
-            return false;
-        upper |= c >= 'A' && c <= 'Z';
-    }
-    return upper;
+    return token_upper(s, i);
 }
 
 static void on_ngram(void *user, uint32_t value)
 {
     vigil_scanner *s = user;
+    if (!(value & VIGIL_V_WEAK) != !s->weak_phase)
+        return; /* a fingerprint shared across classes: each value is taken in its own phase */
     if ((value & VIGIL_V_TIGHT) && !tight(s, s->cur_i, s->cur_j))
         return;
     if ((value & VIGIL_V_REVERSED) && !reversed_ok(s, s->cur_i, s->cur_j))
@@ -180,18 +180,34 @@ static void probe_batch(vigil_scanner *s, const cand *c, size_t n)
     }
 }
 
-static void match_ngrams(vigil_scanner *s)
+/* True when token i is written in capitals ("SMITH John"). */
+static bool token_upper(const vigil_scanner *s, size_t i)
+{
+    bool upper = false;
+    for (uint32_t b = s->tok.v[i].start; b < s->tok.v[i].end; b++) {
+        unsigned char c = (unsigned char)s->text[b];
+        if (c >= 'a' && c <= 'z')
+            return false;
+        upper |= c >= 'A' && c <= 'Z';
+    }
+    return upper;
+}
+
+/* Probes the n-grams of one filter class (VIGIL_LENS_*; 0 for plain forms). A surname-first
+ * form is probed only where reversed_ok could accept it: after a capitalized token or across a
+ * comma. */
+static void match_ngrams(vigil_scanner *s, unsigned cls)
 {
     const vigil_token *t = s->tok.v;
     size_t n = s->tok.n;
     cand c[BATCH + VIGIL_NGRAM_MAX];
     size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i + 8 < n)
-            vigil_index_prefetch_first(s->ix, t[i + 8].hash);
-        unsigned lens = vigil_index_first_lens(s->ix, t[i].hash);
+        unsigned lens = (t[i].lens >> cls) & 0x1FEu;
         if (!lens)
             continue;
+        bool reversed = cls == VIGIL_LENS_REVERSED;
+        bool ok = !reversed || token_upper(s, i);
         uint64_t acc = t[i].hash;
         unsigned maxlen = 32 - (unsigned)__builtin_clz(lens) - 1;
         for (size_t j = i; j < n && j - i < maxlen; j++) {
@@ -199,9 +215,11 @@ static void match_ngrams(vigil_scanner *s)
                 if (t[j].start - t[j - 1].end > VIGIL_GAP_MAX)
                     break;
                 acc = vigil_ngram_add(acc, t[j].hash);
+                if (!ok)
+                    ok = memchr(s->text + t[j - 1].end, ',', t[j].start - t[j - 1].end) != NULL;
             }
             unsigned len = (unsigned)(j - i + 1);
-            if (!(lens & (1u << len)))
+            if (!(lens & (1u << len)) || !ok)
                 continue;
             uint64_t fp = vigil_ngram_final(acc, len);
             vigil_index_prefetch(s->ix, fp);
@@ -220,6 +238,9 @@ static void match_ngrams(vigil_scanner *s)
  * are rare, and this costs O(length^2) probes only for them. */
 static void match_spelled(vigil_scanner *s)
 {
+    /* one-token forms of the phase's classes */
+    unsigned want = s->weak_phase ? 1u << (VIGIL_LENS_WEAK + 1)
+                                  : (1u << 1) | (1u << (VIGIL_LENS_REVERSED + 1));
     for (size_t i = 0; i < s->tok.n; i++) {
         const vigil_token *t = &s->tok.v[i];
         if (!(t->flags & VIGIL_TOK_SPELLED) || t->raw_len < 5)
@@ -240,7 +261,7 @@ static void match_spelled(vigil_scanner *s)
                 if (!n)
                     continue;
                 uint64_t h = vigil_hash_token(s->keys, canon, n);
-                if (!(vigil_index_first_lens(s->ix, h) & (1u << 1)))
+                if (!(vigil_index_first_lens(s->ix, h) & want))
                     continue;
                 s->cur_fp = vigil_ngram_final(h, 1);
                 s->cur_i = s->cur_j = i;
@@ -531,15 +552,24 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
 {
     if (!s || (!text && len) || !out)
         return VIGIL_ERR_ARG;
-    vigil_status st = vigil_tokenize(&s->tok, text ? text : "", len);
+    vigil_status st =
+        vigil_tokenize_scan(&s->tok, text ? text : "", len, s->keys, s->ix, s->cache);
     if (st != VIGIL_OK)
         return st;
-    vigil_tokens_hash(&s->tok, s->keys, s->cache);
     s->text = text;
     s->nhits = 0;
-    match_ngrams(s);
+    s->weak_phase = false;
+    match_ngrams(s, 0);
+    match_ngrams(s, VIGIL_LENS_REVERSED);
     match_spelled(s);
     match_phones(s);
+    if (s->nhits) {
+        /* A weak name form (initial and surname) counts only beside another identifier of the
+         * same person, so it is looked for only in a document where something was found. */
+        s->weak_phase = true;
+        match_ngrams(s, VIGIL_LENS_WEAK);
+        match_spelled(s);
+    }
     st = verdict(s);
     if (st == VIGIL_OK)
         st = vigil_threat_detect(s->rules, s->model, &s->tok, s->text, len, &s->threat);

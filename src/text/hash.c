@@ -18,30 +18,10 @@ uint64_t vigil_hash_token(const vigil_keys *k, const char *s, size_t n)
     return h;
 }
 
-void vigil_tokens_hash(vigil_tokens *t, const vigil_keys *k, vigil_hash_cache *cache)
+void vigil_tokens_hash(vigil_tokens *t, const vigil_keys *k)
 {
-    for (size_t i = 0; i < t->n; i++) {
-        const char *p = t->chars + t->v[i].off;
-        size_t n = t->v[i].len;
-        if (!cache || n > 15) {
-            t->v[i].hash = vigil_hash_token(k, p, n);
-            continue;
-        }
-        uint64_t w[2] = {0, 0};
-        memcpy(w, p, n);
-        w[1] |= (uint64_t)n << 56;
-        size_t slot = (size_t)(((w[0] * 0x9E3779B97F4A7C15ull) ^ (w[1] * 0xC2B2AE3D27D4EB4Full)) >>
-                               51) & (VIGIL_HASH_CACHE - 1);
-        if (cache->e[slot].a == w[0] && cache->e[slot].b == w[1]) {
-            t->v[i].hash = cache->e[slot].h;
-            continue;
-        }
-        uint64_t h = vigil_hash_token(k, p, n);
-        cache->e[slot].a = w[0];
-        cache->e[slot].b = w[1];
-        cache->e[slot].h = h;
-        t->v[i].hash = h;
-    }
+    for (size_t i = 0; i < t->n; i++)
+        t->v[i].hash = vigil_hash_token(k, t->chars + t->v[i].off, t->v[i].len);
 }
 
 uint64_t vigil_phone_fp(const vigil_keys *k, const char *digits, size_t n)

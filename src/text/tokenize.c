@@ -26,6 +26,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 enum { C_SEP = 0, C_LOWER, C_UPPER, C_DIGIT, C_AT, C_DOLLAR };
 
@@ -166,9 +169,10 @@ static int email_ahead(const unsigned char *s, size_t i, size_t len)
 
 /* Pass 1: folded words. Each token's chars are appended to t->chars contiguously, so merging
  * adjacent tokens later is a matter of adding lengths. */
-static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t len)
+static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t len, bool *spelled)
 {
     size_t i = 0;
+    unsigned singles = 0; /* one-character tokens in a row: three may be a spelled run */
     int in = 0;           /* inside a token */
     int last_alpha = 0;   /* last folded char was a letter */
     vigil_token *cur = NULL;
@@ -192,6 +196,9 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
         if (in) {                                                                              \
             cur->len = (uint16_t)(t->nchars - cur->off);                                      \
             cur->raw_len = (uint8_t)(raw > 255 ? 255 : raw);                                   \
+            singles = raw == 1 && cur->len == 1 ? singles + 1 : 0;                             \
+            if (singles >= 3)                                                                  \
+                *spelled = true;                                                               \
             in = 0;                                                                            \
         }                                                                                      \
     } while (0)
@@ -204,11 +211,34 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
             BEGIN(i);
             size_t have = t->nchars - cur->off;
             size_t room = have >= 255 ? 0 : 255 - have;
-            if (grow_chars(t, room) != VIGIL_OK)
+            if (grow_chars(t, room + 16) != VIGIL_OK)
                 return VIGIL_ERR_NOMEM;
             char *o = t->chars + t->nchars;
             size_t j = i, q = 0;
             unsigned fl = 0, k;
+#ifdef __SSE2__
+            /* Sixteen bytes at a time: classify, lower-case and find the end of the run with
+             * a few vector instructions. This loop and the canonicalization cache are where
+             * the scan spends its time per token (docs/performance.md). */
+            while (j + 16 <= len && q + 16 <= room) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(s + j));
+                __m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                __m128i al = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+                                           _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
+                __m128i dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                           _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+                unsigned am = (unsigned)_mm_movemask_epi8(al), dm = (unsigned)_mm_movemask_epi8(dg);
+                unsigned stop = ~(am | dm) & 0xFFFFu;
+                unsigned run = stop ? (unsigned)__builtin_ctz(stop) : 16u;
+                unsigned keep = (1u << run) - 1u;
+                _mm_storeu_si128((__m128i *)(o + q), lo); /* digits are unchanged by | 0x20 */
+                q += run;
+                j += run;
+                fl |= ((am & keep) ? VIGIL_TOK_ALPHA : 0u) | ((dm & keep) ? VIGIL_TOK_DIGITS : 0u);
+                if (run < 16)
+                    break;
+            }
+#endif
             /* one table lookup per byte classifies, lower-cases and ends the run */
             while (j < len && (k = word_bits[s[j]]) != 0) {
                 fl |= k;
@@ -497,66 +527,79 @@ size_t vigil_canon_token(const char *in, size_t n, char *out, unsigned *flags)
     return n;
 }
 
-/* Pass 2: canonical form of each token, in place when it fits (a replacement word may be longer
- * than the folded word and is then appended to the buffer). Spelled runs keep a copy of their
- * folded characters for sub-run matching. */
+/* Canonical form of one folded token into out (VIGIL_TOKEN_MAX + 1 bytes); returns its length,
+ * 0 for a dropped word. */
+static size_t canon_of(const vigil_tokens *t, const vigil_token *tok, char *out, unsigned *flags)
+{
+    const char *p = t->chars + tok->off;
+    size_t n = tok->len;
+    if (tok->flags == VIGIL_TOK_DIGITS) { /* a number: kept as it is */
+        n = n > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : n;
+        memcpy(out, p, n);
+        *flags = VIGIL_TOK_DIGITS;
+        return n;
+    }
+    vigil_word_class cls;
+    if (tok->flags == VIGIL_TOK_ALPHA && n <= VIGIL_TOKEN_MAX && !vigil_canon_word(p, n, &cls)) {
+        /* the common case: a word without digits that the word table leaves alone only has
+         * its i folded to l */
+        for (size_t q = 0; q < n; q++)
+            out[q] = p[q] == 'i' ? 'l' : p[q];
+        *flags = VIGIL_TOK_ALPHA;
+        return n;
+    }
+    return vigil_canon_token(p, n, out, flags);
+}
+
+/* Stores canonical bytes out[0..n) as token tok (in place when they fit). Spelled runs keep a
+ * copy of their folded characters for sub-run matching. */
+static vigil_status place(vigil_tokens *t, vigil_token *tok, const char *out, size_t n,
+                          unsigned flags)
+{
+    if (tok->flags & VIGIL_TOK_SPELLED) {
+        /* keep the folded characters: copy them past the end of the buffer */
+        size_t rl = tok->len > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : tok->len;
+        if (grow_chars(t, rl) != VIGIL_OK)
+            return VIGIL_ERR_NOMEM;
+        memcpy(t->chars + t->nchars, t->chars + tok->off, rl);
+        tok->raw_off = (uint32_t)t->nchars;
+        tok->raw_len = (uint8_t)rl;
+        t->nchars += rl;
+        flags |= VIGIL_TOK_SPELLED;
+    }
+    if (n > tok->len) {
+        if (grow_chars(t, n) != VIGIL_OK)
+            return VIGIL_ERR_NOMEM;
+        tok->off = (uint32_t)t->nchars;
+        t->nchars += n;
+    }
+    memcpy(t->chars + tok->off, out, n);
+    tok->len = (uint16_t)n;
+    tok->flags = (uint8_t)flags;
+    return VIGIL_OK;
+}
+
+/* Pass 2: canonical form of each token. */
 static vigil_status canonicalize(vigil_tokens *t)
 {
     size_t w = 0;
     for (size_t r = 0; r < t->n; r++) {
         vigil_token tok = t->v[r];
         tok.raw_off = tok.off;
-        if (tok.flags == VIGIL_TOK_DIGITS) { /* a number: kept as it is */
-            if (tok.len > VIGIL_TOKEN_MAX)
-                tok.len = VIGIL_TOKEN_MAX;
-            t->v[w++] = tok;
-            continue;
-        }
-        if (tok.flags == VIGIL_TOK_ALPHA && tok.len <= VIGIL_TOKEN_MAX) {
-            /* the common case, in place: a word without digits that the word table leaves
-             * alone only has its i folded to l */
-            char *p = t->chars + tok.off;
-            vigil_word_class cls;
-            if (!vigil_canon_word(p, tok.len, &cls)) {
-                for (size_t q = 0; q < tok.len; q++)
-                    if (p[q] == 'i')
-                        p[q] = 'l';
-                t->v[w++] = tok;
-                continue;
-            }
-        }
         unsigned flags;
         char out[VIGIL_TOKEN_MAX + 1];
-        size_t n = vigil_canon_token(t->chars + tok.off, tok.len, out, &flags);
+        size_t n = canon_of(t, &tok, out, &flags);
         if (n == 0)
             continue;
-        if (tok.flags & VIGIL_TOK_SPELLED) {
-            /* keep the folded characters: copy them past the end of the buffer */
-            size_t rl = tok.len > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : tok.len;
-            if (grow_chars(t, rl) != VIGIL_OK)
-                return VIGIL_ERR_NOMEM;
-            memcpy(t->chars + t->nchars, t->chars + tok.off, rl);
-            tok.raw_off = (uint32_t)t->nchars;
-            tok.raw_len = (uint8_t)rl;
-            t->nchars += rl;
-            flags |= VIGIL_TOK_SPELLED;
-        }
-        if (n > tok.len) {
-            if (grow_chars(t, n) != VIGIL_OK)
-                return VIGIL_ERR_NOMEM;
-            tok.off = (uint32_t)t->nchars;
-            t->nchars += n;
-        }
-        memcpy(t->chars + tok.off, out, n);
-        tok.len = (uint16_t)n;
-        tok.flags = (uint8_t)flags;
+        if (place(t, &tok, out, n, flags) != VIGIL_OK)
+            return VIGIL_ERR_NOMEM;
         t->v[w++] = tok;
     }
     t->n = w;
     return VIGIL_OK;
 }
 
-vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len)
+static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len)
 {
     t->n = 0;
     t->nchars = 0;
@@ -564,11 +607,125 @@ vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len)
         return VIGIL_ERR_LIMIT;
     const unsigned char *s = (const unsigned char *)text;
     pthread_once(&bits_once, init_bits);
-    vigil_status st = fold_words(t, s, len);
+    bool spelled = false;
+    vigil_status st = fold_words(t, s, len, &spelled);
     if (st != VIGIL_OK)
         return st;
-    merge_spelled(t, s);
-    return canonicalize(t);
+    if (spelled)
+        merge_spelled(t, s);
+    return VIGIL_OK;
+}
+
+vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len)
+{
+    vigil_status st = tokenize(t, text, len);
+    return st == VIGIL_OK ? canonicalize(t) : st;
+}
+
+/* ------------------------------------------------------------------ scanning */
+
+typedef struct canon_entry {
+    _Alignas(64) uint64_t a, b;   /* folded word, zero-padded; its length in the top byte of b */
+    uint64_t hash;   /* keyed hash of the canonical form */
+    char canon[16];  /* canonical bytes */
+    uint8_t len;     /* canonical length; 0 for a dropped word */
+    uint8_t flags;
+    uint32_t lens;   /* first-token filter bits */
+} canon_entry;
+
+struct vigil_canon_cache {
+    const vigil_keys *keys;
+    const vigil_index *ix;
+    canon_entry e[VIGIL_CANON_CACHE];
+};
+
+vigil_canon_cache *vigil_canon_cache_new(void)
+{
+    return calloc(1, sizeof(vigil_canon_cache));
+}
+
+void vigil_canon_cache_free(vigil_canon_cache *c)
+{
+    free(c);
+}
+
+vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
+                                 const vigil_keys *k, const vigil_index *ix,
+                                 vigil_canon_cache *cache)
+{
+    vigil_status st = tokenize(t, text, len);
+    if (st != VIGIL_OK)
+        return st;
+    if (cache->keys != k || cache->ix != ix) {
+        memset(cache->e, 0, sizeof cache->e);
+        cache->keys = k;
+        cache->ix = ix;
+    }
+    /* 16 readable bytes past every token's chars, for the cache key's two loads */
+    if (grow_chars(t, 16) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
+    size_t w = 0;
+    for (size_t r = 0; r < t->n; r++) {
+        /* compacted in place; fields written directly (a copy through a local struct made
+         * the CPU stall on store forwarding) */
+        vigil_token *tok = &t->v[w];
+        if (w != r)
+            *tok = t->v[r];
+        tok->raw_off = tok->off;
+        char out[VIGIL_TOKEN_MAX + 1];
+        unsigned flags;
+        size_t n;
+        if (tok->len <= 15 && !(tok->flags & VIGIL_TOK_SPELLED)) {
+            uint64_t a, b;
+            memcpy(&a, t->chars + tok->off, 8);
+            memcpy(&b, t->chars + tok->off + 8, 8);
+            if (tok->len < 8) {
+                a &= (1ull << (8 * tok->len)) - 1;
+                b = 0;
+            } else {
+                b &= (1ull << (8 * (tok->len - 8))) - 1;
+            }
+            b |= (uint64_t)tok->len << 56;
+            size_t slot = (size_t)(((a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full)) >>
+                                   (64 - VIGIL_CANON_BITS));
+            canon_entry *e = &cache->e[slot];
+            if (e->a != a || e->b != b) {
+                n = canon_of(t, tok, out, &flags);
+                if (n > 15) {
+                    e = NULL; /* not cached: canonical form too long */
+                } else {
+                    e->a = a;
+                    e->b = b;
+                    e->len = (uint8_t)n;
+                    e->flags = (uint8_t)flags;
+                    memcpy(e->canon, out, n);
+                    e->hash = n ? vigil_hash_token(k, out, n) : 0;
+                    e->lens = (uint32_t)(n && ix ? vigil_index_first_lens(ix, e->hash) : 0);
+                }
+            }
+            if (e) {
+                if (e->len == 0)
+                    continue;
+                if (place(t, tok, e->canon, e->len, e->flags) != VIGIL_OK)
+                    return VIGIL_ERR_NOMEM;
+                tok->hash = e->hash;
+                tok->lens = e->lens;
+                w++;
+                continue;
+            }
+        } else {
+            n = canon_of(t, tok, out, &flags);
+        }
+        if (n == 0)
+            continue;
+        if (place(t, tok, out, n, flags) != VIGIL_OK)
+            return VIGIL_ERR_NOMEM;
+        tok->hash = vigil_hash_token(k, out, n);
+        tok->lens = (uint32_t)(ix ? vigil_index_first_lens(ix, tok->hash) : 0);
+        w++;
+    }
+    t->n = w;
+    return VIGIL_OK;
 }
 
 size_t vigil_canon_one(const char *word, char *out, size_t cap)

@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #define MAGIC "VIGILIX"
-#define VERSION 3
+#define VERSION 4
 #define HEADER_SIZE 152
 #define LOAD 0.7
 #define TAIL 4096
@@ -416,17 +416,11 @@ unsigned vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash)
         return 0;
     unsigned mask = 0;
     uint64_t z = len_mix(y);
-    for (unsigned n = 1; n <= VIGIL_NGRAM_MAX; n++)
-        if (bits_set(b, len_bits(z, n), 3))
-            mask |= 1u << n;
+    for (unsigned cls = 0; cls <= VIGIL_LENS_WEAK; cls += VIGIL_LENS_REVERSED)
+        for (unsigned n = 1; n <= VIGIL_NGRAM_MAX; n++)
+            if (bits_set(b, len_bits(z, cls + n), 3))
+                mask |= 1u << (cls + n);
     return mask;
-}
-
-void vigil_index_prefetch_first(const vigil_index *ix, uint64_t token_hash)
-{
-    uint64_t block, y;
-    filter_pos((uint32_t)token_hash, ix->h->filter_blocks, &block, &y);
-    __builtin_prefetch(ix->filter + block * 8);
 }
 
 void vigil_index_prefetch(const vigil_index *ix, uint64_t fp)
@@ -586,8 +580,20 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
                 multi[mo++] = e[k].value;
         }
         next = pos + 1;
-        if (!(e[i].value & VIGIL_V_PHONE))
-            filter_set(filter, filter_blocks, e[i].first, VIGIL_V_LEN(e[i].value));
+        /* one filter key per class present among the entries sharing the fingerprint */
+        unsigned classes = 0;
+        for (size_t k = i; k < j; k++) {
+            uint32_t v = e[k].value;
+            if (v & VIGIL_V_PHONE)
+                continue;
+            unsigned cls = (v & VIGIL_V_WEAK)       ? VIGIL_LENS_WEAK
+                           : (v & VIGIL_V_REVERSED) ? VIGIL_LENS_REVERSED
+                                                    : 0;
+            if (!(classes & (1u << cls))) {
+                classes |= 1u << cls;
+                filter_set(filter, filter_blocks, e[i].first, cls + VIGIL_V_LEN(v));
+            }
+        }
         i = j;
     }
     free(e);
