@@ -30,7 +30,7 @@ typedef struct vigil_token {
     uint8_t flags;
     uint8_t raw_len;     /* folded characters before canonicalization (saturates at 255) */
     uint32_t raw_off;    /* spelled runs: their folded characters at chars + raw_off */
-    uint32_t lens;       /* index first-token filter bits (vigil_tokenize_scan only) */
+    uint64_t lens;       /* index first-token filter bits (vigil_tokenize_scan only) */
     uint64_t hash;       /* keyed PRF of the canonical bytes (after vigil_tokens_hash) */
 } vigil_token;
 
@@ -39,12 +39,18 @@ typedef struct vigil_tokens {
     size_t n, cap;
     char *chars;
     size_t nchars, ccap;
+    char *spare; /* vigil_tokenize_scan: the folded characters, canonicalized into chars */
+    size_t scap;
+    size_t nspelled; /* tokens merged from spelled runs */
 } vigil_tokens;
 
 /* Splits text into canonical tokens (see src/text/tokenize.c for the rules). Reuses the
  * buffers in t. Fails only on out-of-memory or a text longer than 4 GiB. */
 vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len);
 void vigil_tokens_free(vigil_tokens *t);
+/* vigil_tokenize without its fast paths (the 64-byte block path, the spelled-run shortcut):
+ * the reference the fast paths are tested against. */
+vigil_status vigil_tokenize_general(vigil_tokens *t, const char *text, size_t len);
 /* Direct-mapped cache of what canonicalization makes of a folded word of up to 15 bytes: its
  * canonical bytes, keyed hash and index filter bits. Words repeat (Zipf), so for most tokens a
  * hit replaces the word-table lookup, SipHash and a filter cache miss by two compares. One per
@@ -144,7 +150,8 @@ uint64_t vigil_phone_fp(const vigil_keys *k, const char *digits, size_t n);
 typedef struct vigil_slot {
     uint64_t fp;    /* 0 = empty */
     uint32_t value;
-    uint32_t first; /* low 32 bits of the first token's hash, to rebuild the filter */
+    uint32_t first; /* low 31 bits of the first token's hash and VIGIL_FIRST_NUMNEXT, to
+                     * rebuild the filter */
 } vigil_slot;
 
 typedef struct vigil_entry {
@@ -184,7 +191,15 @@ void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user);
  * let the scan skip probes that could not count (DESIGN.md, Performance notes). */
 #define VIGIL_LENS_REVERSED 8
 #define VIGIL_LENS_WEAK 16
-unsigned vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash);
+/* ... and bit VIGIL_LENS_NUMNEXT + n (n <= 7) for a form whose second token is a number ("abc
+ * 1234" plates, "juarez 123" addresses): probed only where a number follows. Entries carry
+ * this as the top bit of their first-token hash (VIGIL_FIRST_NUMNEXT). */
+#define VIGIL_LENS_NUMNEXT 24
+#define VIGIL_FIRST_NUMNEXT 0x80000000u
+/* ... and bit VIGIL_LENS_TIGHT + n for a form whose tokens must be joined by single non-space
+ * characters (VIGIL_V_TIGHT: "j_smith", "j.smith"): probed only where they are. */
+#define VIGIL_LENS_TIGHT 32
+uint64_t vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash);
 /* Calls fn for every entry with fingerprint fp; returns the number found. */
 typedef void (*vigil_hit_fn)(void *user, uint32_t value);
 unsigned vigil_index_find(const vigil_index *ix, uint64_t fp, vigil_hit_fn fn, void *user);

@@ -195,7 +195,8 @@ static bool token_upper(const vigil_scanner *s, size_t i)
 
 /* Probes the n-grams of one filter class (VIGIL_LENS_*; 0 for plain forms). A surname-first
  * form is probed only where reversed_ok could accept it: after a capitalized token or across a
- * comma. */
+ * comma; a form with a number second only where a number follows; a tight form only along
+ * tokens joined by single non-space characters. */
 static void match_ngrams(vigil_scanner *s, unsigned cls)
 {
     const vigil_token *t = s->tok.v;
@@ -203,8 +204,13 @@ static void match_ngrams(vigil_scanner *s, unsigned cls)
     cand c[BATCH + VIGIL_NGRAM_MAX];
     size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned lens = (t[i].lens >> cls) & 0x1FEu;
+        unsigned lens = (unsigned)(t[i].lens >> cls) & 0x1FEu;
         if (!lens)
+            continue;
+        if (cls == VIGIL_LENS_NUMNEXT &&
+            (i + 1 >= n || (t[i + 1].flags & (VIGIL_TOK_ALPHA | VIGIL_TOK_DIGITS)) != VIGIL_TOK_DIGITS))
+            continue;
+        if (cls == VIGIL_LENS_TIGHT && (i + 1 >= n || !tight(s, i, i + 1)))
             continue;
         bool reversed = cls == VIGIL_LENS_REVERSED;
         bool ok = !reversed || token_upper(s, i);
@@ -212,7 +218,8 @@ static void match_ngrams(vigil_scanner *s, unsigned cls)
         unsigned maxlen = 32 - (unsigned)__builtin_clz(lens) - 1;
         for (size_t j = i; j < n && j - i < maxlen; j++) {
             if (j > i) {
-                if (t[j].start - t[j - 1].end > VIGIL_GAP_MAX)
+                if (t[j].start - t[j - 1].end > VIGIL_GAP_MAX ||
+                    (cls == VIGIL_LENS_TIGHT && !tight(s, j - 1, j)))
                     break;
                 acc = vigil_ngram_add(acc, t[j].hash);
                 if (!ok)
@@ -239,8 +246,9 @@ static void match_ngrams(vigil_scanner *s, unsigned cls)
 static void match_spelled(vigil_scanner *s)
 {
     /* one-token forms of the phase's classes */
-    unsigned want = s->weak_phase ? 1u << (VIGIL_LENS_WEAK + 1)
-                                  : (1u << 1) | (1u << (VIGIL_LENS_REVERSED + 1));
+    uint64_t want = s->weak_phase ? 1ull << (VIGIL_LENS_WEAK + 1)
+                                  : (1ull << 1) | (1ull << (VIGIL_LENS_REVERSED + 1)) |
+                                        (1ull << (VIGIL_LENS_TIGHT + 1));
     for (size_t i = 0; i < s->tok.n; i++) {
         const vigil_token *t = &s->tok.v[i];
         if (!(t->flags & VIGIL_TOK_SPELLED) || t->raw_len < 5)
@@ -561,6 +569,8 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     s->weak_phase = false;
     match_ngrams(s, 0);
     match_ngrams(s, VIGIL_LENS_REVERSED);
+    match_ngrams(s, VIGIL_LENS_NUMNEXT);
+    match_ngrams(s, VIGIL_LENS_TIGHT);
     match_spelled(s);
     match_phones(s);
     if (s->nhits) {

@@ -146,6 +146,21 @@ static vigil_status grow_chars(vigil_tokens *t, size_t need)
     return VIGIL_OK;
 }
 
+static vigil_status grow_tokens_n(vigil_tokens *t, size_t need)
+{
+    if (t->n + need <= t->cap)
+        return VIGIL_OK;
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    while (cap < t->n + need)
+        cap *= 2;
+    vigil_token *p = realloc(t->v, cap * sizeof *p);
+    if (!p)
+        return VIGIL_ERR_NOMEM;
+    t->v = p;
+    t->cap = cap;
+    return VIGIL_OK;
+}
+
 static vigil_status grow_tokens(vigil_tokens *t)
 {
     if (t->n < t->cap)
@@ -167,9 +182,79 @@ static int email_ahead(const unsigned char *s, size_t i, size_t len)
     return i + 1 < len && s[i] == '.' && ascii_alnum(s[i + 1]);
 }
 
+#ifdef __SSE2__
+/* The fast path of pass 1 (measured: most of a scan's time is spent per token, and most text is
+ * plain ASCII): 64 bytes are classified at once into bit masks. When the block holds no byte
+ * that needs the general path (non-ASCII, '@', '$'), its tokens are exactly its runs of letters
+ * and digits, read off the masks with bit operations. Returns the bytes consumed (the block up
+ * to a token running past its end), 0 when the block must take the general path, or SIZE_MAX on
+ * out-of-memory. Called only between tokens, with 64 readable bytes at s + i. */
+static size_t clean_block(vigil_tokens *t, const unsigned char *s, size_t i, unsigned *singles,
+                          bool *spelled)
+{
+    unsigned char low[64 + 16];
+    uint64_t al = 0, dg = 0, sp = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(s + i + 16 * k));
+        __m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        __m128i a = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+                                  _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
+        __m128i d = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+        __m128i x = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('$')));
+        _mm_storeu_si128((__m128i *)(low + 16 * k), lo); /* digits are unchanged by | 0x20 */
+        al |= (uint64_t)(unsigned)_mm_movemask_epi8(a) << (16 * k);
+        dg |= (uint64_t)(unsigned)_mm_movemask_epi8(d) << (16 * k);
+        sp |= (uint64_t)(unsigned)(_mm_movemask_epi8(x) | _mm_movemask_epi8(v)) << (16 * k);
+    }
+    if (sp)
+        return 0;
+    uint64_t word = al | dg;
+    uint64_t starts = word & ~(word << 1), ends = word & ~(word >> 1);
+    size_t used = 64;
+    if (word >> 63) { /* the last token runs on past the block: leave it for the next one */
+        unsigned last = 63u - (unsigned)__builtin_clzll(starts);
+        if (last == 0)
+            return 0;
+        used = last;
+        starts &= (1ull << last) - 1;
+        ends &= (1ull << last) - 1;
+    }
+    size_t count = (size_t)__builtin_popcountll(starts);
+    if (grow_tokens_n(t, count) != VIGIL_OK || grow_chars(t, 64 + 16) != VIGIL_OK)
+        return SIZE_MAX;
+    char *o = t->chars + t->nchars;
+    size_t q = 0;
+    while (starts) {
+        unsigned b = (unsigned)__builtin_ctzll(starts), e = (unsigned)__builtin_ctzll(ends);
+        starts &= starts - 1;
+        ends &= ends - 1;
+        unsigned n = e - b + 1;
+        vigil_token *tok = &t->v[t->n++];
+        tok->start = (uint32_t)(i + b);
+        tok->end = (uint32_t)(i + e + 1);
+        tok->off = (uint32_t)(t->nchars + q);
+        tok->len = (uint16_t)n;
+        tok->raw_len = (uint8_t)n;
+        uint64_t m = ((1ull << n) - 1) << b; /* n < 64: a token fills at most 63 bytes here */
+        tok->flags = (uint8_t)(((al & m) ? VIGIL_TOK_ALPHA : 0) | ((dg & m) ? VIGIL_TOK_DIGITS : 0));
+        for (unsigned k = 0; k < n; k += 16)
+            _mm_storeu_si128((__m128i *)(o + q + k), _mm_loadu_si128((const __m128i *)(low + b + k)));
+        q += n;
+        *singles = n == 1 ? *singles + 1 : 0;
+        if (*singles >= 3)
+            *spelled = true;
+    }
+    t->nchars += q;
+    return used;
+}
+#endif
+
 /* Pass 1: folded words. Each token's chars are appended to t->chars contiguously, so merging
  * adjacent tokens later is a matter of adding lengths. */
-static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t len, bool *spelled)
+static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t len, bool *spelled,
+                               bool general)
 {
     size_t i = 0;
     unsigned singles = 0; /* one-character tokens in a row: three may be a spelled run */
@@ -203,7 +288,20 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
         }                                                                                      \
     } while (0)
 
+    size_t general_until = general ? SIZE_MAX : 0; /* bytes before this take the general path */
     while (i < len) {
+#ifdef __SSE2__
+        if (!in && i >= general_until && len - i >= 64) {
+            size_t used = clean_block(t, s, i, &singles, spelled);
+            if (used == SIZE_MAX)
+                return VIGIL_ERR_NOMEM;
+            if (used) {
+                i += used;
+                continue;
+            }
+            general_until = i + 64;
+        }
+#endif
         unsigned char c = s[i];
         if (c < 0x80 && ascii_class[c] >= C_LOWER && ascii_class[c] <= C_DIGIT) {
             /* ASCII fast path: a whole run of letters and digits at once (most bytes of most
@@ -419,6 +517,7 @@ static void merge_spelled(vigil_tokens *t, const unsigned char *s)
             tok.raw_len = (uint8_t)(total > 255 ? 255 : total);
             tok.end = t->v[j].end;
             tok.flags = (uint8_t)(flags | VIGIL_TOK_SPELLED);
+            t->nspelled++;
             r = j + 1;
         } else {
             r++;
@@ -529,9 +628,9 @@ size_t vigil_canon_token(const char *in, size_t n, char *out, unsigned *flags)
 
 /* Canonical form of one folded token into out (VIGIL_TOKEN_MAX + 1 bytes); returns its length,
  * 0 for a dropped word. */
-static size_t canon_of(const vigil_tokens *t, const vigil_token *tok, char *out, unsigned *flags)
+static size_t canon_of(const char *chars, const vigil_token *tok, char *out, unsigned *flags)
 {
-    const char *p = t->chars + tok->off;
+    const char *p = chars + tok->off;
     size_t n = tok->len;
     if (tok->flags == VIGIL_TOK_DIGITS) { /* a number: kept as it is */
         n = n > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : n;
@@ -588,7 +687,7 @@ static vigil_status canonicalize(vigil_tokens *t)
         tok.raw_off = tok.off;
         unsigned flags;
         char out[VIGIL_TOKEN_MAX + 1];
-        size_t n = canon_of(t, &tok, out, &flags);
+        size_t n = canon_of(t->chars, &tok, out, &flags);
         if (n == 0)
             continue;
         if (place(t, &tok, out, n, flags) != VIGIL_OK)
@@ -599,7 +698,7 @@ static vigil_status canonicalize(vigil_tokens *t)
     return VIGIL_OK;
 }
 
-static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len)
+static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len, bool general)
 {
     t->n = 0;
     t->nchars = 0;
@@ -608,29 +707,37 @@ static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len)
     const unsigned char *s = (const unsigned char *)text;
     pthread_once(&bits_once, init_bits);
     bool spelled = false;
-    vigil_status st = fold_words(t, s, len, &spelled);
+    vigil_status st = fold_words(t, s, len, &spelled, general);
     if (st != VIGIL_OK)
         return st;
-    if (spelled)
+    t->nspelled = 0;
+    if (spelled || general)
         merge_spelled(t, s);
     return VIGIL_OK;
 }
 
 vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len)
 {
-    vigil_status st = tokenize(t, text, len);
+    vigil_status st = tokenize(t, text, len, false);
+    return st == VIGIL_OK ? canonicalize(t) : st;
+}
+
+vigil_status vigil_tokenize_general(vigil_tokens *t, const char *text, size_t len)
+{
+    vigil_status st = tokenize(t, text, len, true);
     return st == VIGIL_OK ? canonicalize(t) : st;
 }
 
 /* ------------------------------------------------------------------ scanning */
 
 typedef struct canon_entry {
-    _Alignas(64) uint64_t a, b;   /* folded word, zero-padded; its length in the top byte of b */
+    _Alignas(64) uint64_t a; /* one cache line per entry */
+    uint64_t b;              /* a, b: folded word, zero-padded; its length in the top byte of b */
     uint64_t hash;   /* keyed hash of the canonical form */
     char canon[16];  /* canonical bytes */
     uint8_t len;     /* canonical length; 0 for a dropped word */
     uint8_t flags;
-    uint32_t lens;   /* first-token filter bits */
+    uint64_t lens;   /* first-token filter bits */
 } canon_entry;
 
 struct vigil_canon_cache {
@@ -653,7 +760,7 @@ vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
                                  const vigil_keys *k, const vigil_index *ix,
                                  vigil_canon_cache *cache)
 {
-    vigil_status st = tokenize(t, text, len);
+    vigil_status st = tokenize(t, text, len, false);
     if (st != VIGIL_OK)
         return st;
     if (cache->keys != k || cache->ix != ix) {
@@ -661,24 +768,35 @@ vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
         cache->keys = k;
         cache->ix = ix;
     }
-    /* 16 readable bytes past every token's chars, for the cache key's two loads */
+    /* 16 readable bytes past every token's folded chars, for the cache key's two loads */
     if (grow_chars(t, 16) != VIGIL_OK)
         return VIGIL_ERR_NOMEM;
+    /* The folded characters move to the spare buffer and the canonical ones are appended to
+     * chars: every token is then written with one 16-byte store, whatever it overwrites past
+     * its end being written again by the next token. */
+    char *fold = t->chars;
+    size_t fcap = t->ccap;
+    t->chars = t->spare;
+    t->ccap = t->scap;
+    t->spare = fold;
+    t->scap = fcap;
+    t->nchars = 0;
     size_t w = 0;
     for (size_t r = 0; r < t->n; r++) {
-        /* compacted in place; fields written directly (a copy through a local struct made
-         * the CPU stall on store forwarding) */
         vigil_token *tok = &t->v[w];
         if (w != r)
             *tok = t->v[r];
-        tok->raw_off = tok->off;
+        if (t->ccap - t->nchars < 2 * (VIGIL_TOKEN_MAX + 1) + 16 &&
+            grow_chars(t, 2 * (VIGIL_TOKEN_MAX + 1) + 16) != VIGIL_OK)
+            return VIGIL_ERR_NOMEM;
+        char *o = t->chars + t->nchars;
         char out[VIGIL_TOKEN_MAX + 1];
         unsigned flags;
         size_t n;
         if (tok->len <= 15 && !(tok->flags & VIGIL_TOK_SPELLED)) {
             uint64_t a, b;
-            memcpy(&a, t->chars + tok->off, 8);
-            memcpy(&b, t->chars + tok->off + 8, 8);
+            memcpy(&a, fold + tok->off, 8);
+            memcpy(&b, fold + tok->off + 8, 8);
             if (tok->len < 8) {
                 a &= (1ull << (8 * tok->len)) - 1;
                 b = 0;
@@ -690,7 +808,7 @@ vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
                                    (64 - VIGIL_CANON_BITS));
             canon_entry *e = &cache->e[slot];
             if (e->a != a || e->b != b) {
-                n = canon_of(t, tok, out, &flags);
+                n = canon_of(fold, tok, out, &flags);
                 if (n > 15) {
                     e = NULL; /* not cached: canonical form too long */
                 } else {
@@ -698,30 +816,49 @@ vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
                     e->b = b;
                     e->len = (uint8_t)n;
                     e->flags = (uint8_t)flags;
+                    memset(e->canon, 0, sizeof e->canon);
                     memcpy(e->canon, out, n);
                     e->hash = n ? vigil_hash_token(k, out, n) : 0;
-                    e->lens = (uint32_t)(n && ix ? vigil_index_first_lens(ix, e->hash) : 0);
+                    e->lens = n && ix ? vigil_index_first_lens(ix, e->hash) : 0;
                 }
             }
             if (e) {
                 if (e->len == 0)
                     continue;
-                if (place(t, tok, e->canon, e->len, e->flags) != VIGIL_OK)
-                    return VIGIL_ERR_NOMEM;
+                memcpy(o, e->canon, 16);
+                tok->off = tok->raw_off = (uint32_t)t->nchars;
+                t->nchars += e->len;
+                tok->len = e->len;
+                tok->flags = e->flags;
                 tok->hash = e->hash;
                 tok->lens = e->lens;
                 w++;
                 continue;
             }
         } else {
-            n = canon_of(t, tok, out, &flags);
+            n = canon_of(fold, tok, out, &flags);
         }
         if (n == 0)
             continue;
-        if (place(t, tok, out, n, flags) != VIGIL_OK)
-            return VIGIL_ERR_NOMEM;
+        if (tok->flags & VIGIL_TOK_SPELLED) {
+            /* keep the folded characters for sub-run matching */
+            size_t rl = tok->len > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : tok->len;
+            memcpy(o, fold + tok->off, rl);
+            tok->raw_off = (uint32_t)t->nchars;
+            tok->raw_len = (uint8_t)rl;
+            t->nchars += rl;
+            o += rl;
+            flags |= VIGIL_TOK_SPELLED;
+        } else {
+            tok->raw_off = (uint32_t)t->nchars;
+        }
+        memcpy(o, out, n);
+        tok->off = (uint32_t)t->nchars;
+        t->nchars += n;
+        tok->len = (uint16_t)n;
+        tok->flags = (uint8_t)flags;
         tok->hash = vigil_hash_token(k, out, n);
-        tok->lens = (uint32_t)(ix ? vigil_index_first_lens(ix, tok->hash) : 0);
+        tok->lens = ix ? vigil_index_first_lens(ix, tok->hash) : 0;
         w++;
     }
     t->n = w;
@@ -747,5 +884,6 @@ void vigil_tokens_free(vigil_tokens *t)
         return;
     free(t->v);
     free(t->chars);
+    free(t->spare);
     memset(t, 0, sizeof *t);
 }

@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #define MAGIC "VIGILIX"
-#define VERSION 4
+#define VERSION 6
 #define HEADER_SIZE 152
 #define LOAD 0.7
 #define TAIL 4096
@@ -169,7 +169,7 @@ static inline void bits_put(uint64_t *b, uint64_t y, int k)
 static void filter_set(uint64_t *f, uint64_t nblocks, uint32_t first, unsigned n)
 {
     uint64_t block, y;
-    filter_pos(first, nblocks, &block, &y);
+    filter_pos(first & ~VIGIL_FIRST_NUMNEXT, nblocks, &block, &y);
     bits_put(f + block * 8, y, 5);
     bits_put(f + block * 8, len_bits(len_mix(y), n), 3);
 }
@@ -407,19 +407,19 @@ void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user)
     }
 }
 
-unsigned vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash)
+uint64_t vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash)
 {
     uint64_t block, y;
-    filter_pos((uint32_t)token_hash, ix->h->filter_blocks, &block, &y);
+    filter_pos((uint32_t)token_hash & ~VIGIL_FIRST_NUMNEXT, ix->h->filter_blocks, &block, &y);
     const uint64_t *b = ix->filter + block * 8;
     if (!bits_set(b, y, 5))
         return 0;
-    unsigned mask = 0;
+    uint64_t mask = 0;
     uint64_t z = len_mix(y);
-    for (unsigned cls = 0; cls <= VIGIL_LENS_WEAK; cls += VIGIL_LENS_REVERSED)
-        for (unsigned n = 1; n <= VIGIL_NGRAM_MAX; n++)
+    for (unsigned cls = 0; cls <= VIGIL_LENS_TIGHT; cls += 8)
+        for (unsigned n = 1; n <= (cls == VIGIL_LENS_NUMNEXT ? 7u : VIGIL_NGRAM_MAX); n++)
             if (bits_set(b, len_bits(z, cls + n), 3))
-                mask |= 1u << (cls + n);
+                mask |= 1ull << (cls + n);
     return mask;
 }
 
@@ -581,16 +581,18 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
         }
         next = pos + 1;
         /* one filter key per class present among the entries sharing the fingerprint */
-        unsigned classes = 0;
+        uint64_t classes = 0;
         for (size_t k = i; k < j; k++) {
             uint32_t v = e[k].value;
             if (v & VIGIL_V_PHONE)
                 continue;
-            unsigned cls = (v & VIGIL_V_WEAK)       ? VIGIL_LENS_WEAK
-                           : (v & VIGIL_V_REVERSED) ? VIGIL_LENS_REVERSED
-                                                    : 0;
-            if (!(classes & (1u << cls))) {
-                classes |= 1u << cls;
+            unsigned cls = (v & VIGIL_V_WEAK)                   ? VIGIL_LENS_WEAK
+                           : (v & VIGIL_V_REVERSED)             ? VIGIL_LENS_REVERSED
+                           : (v & VIGIL_V_TIGHT)                ? VIGIL_LENS_TIGHT
+                           : (e[i].first & VIGIL_FIRST_NUMNEXT) ? VIGIL_LENS_NUMNEXT
+                                                                : 0;
+            if (!(classes & (1ull << cls))) {
+                classes |= 1ull << cls;
                 filter_set(filter, filter_blocks, e[i].first, cls + VIGIL_V_LEN(v));
             }
         }

@@ -69,7 +69,11 @@ static void add_seq(ctx *c, const seq *q, vigil_kind kind, uint32_t flags)
         acc = vigil_ngram_add(acc, vigil_hash_token(c->keys, q->s[i], q->n[i]));
     uint32_t value = c->person | ((uint32_t)kind << VIGIL_V_KIND_SHIFT) | flags |
                      ((uint32_t)(q->len - 1) << VIGIL_V_LEN_SHIFT);
-    push_entry(c, vigil_ngram_final(acc, (unsigned)q->len), value, (uint32_t)h0);
+    bool numnext = q->len >= 2 && q->len <= 7;
+    for (size_t k = 0; numnext && k < q->n[1]; k++)
+        numnext = q->s[1][k] >= '0' && q->s[1][k] <= '9';
+    uint32_t first = ((uint32_t)h0 & ~VIGIL_FIRST_NUMNEXT) | (numnext ? VIGIL_FIRST_NUMNEXT : 0);
+    push_entry(c, vigil_ngram_final(acc, (unsigned)q->len), value, first);
 }
 
 static void seq_push(seq *q, const char *s, size_t n)

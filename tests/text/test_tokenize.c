@@ -145,7 +145,95 @@ TEST(empty_and_separator_only)
     CHECK_EQ_STR(C(" ,.;--  \n"), "");
 }
 
-HARNESS_MAIN(T(case_and_spacing), T(accents_and_compatibility_forms), T(confusables),
+/* The fast paths (64-byte ASCII blocks, the canonicalization cache of vigil_tokenize_scan) must
+ * give exactly what the general path gives, on text that mixes everything they skip. */
+static const char *const pieces[] = {
+    "John", "SMITH", "j", "a", "I", "5", "555", "1234567", "5th", "21st", "J0hn", "Sm1th", "five",
+    "Street", "St.", "north", "de", "la", "calle", "J.o.h.n", "J o h n", "5-5-5-1", "@", "$",
+    "j@ne", "$mith", "x@y.com", "$50", "\xc3\xa9", "Jos\xc3\xa9", "\xd0\x96", "\xe2\x80\x8b",
+    "\xef\xbc\xa1", "\xc2\xad", "\xff", "\x00", " ", "  ", "\n", ",", ".", "-", "'", "_",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "0123456789012345678901234567890123456789", "abcdefghijklmnopq", "Mu\xc3\xb1oz",
+};
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(uint32_t n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state % n);
+}
+
+/* Unescapes the \xNN sequences of a piece into out; returns the length. */
+static size_t unescape(const char *p, char *out)
+{
+    size_t n = 0;
+    while (*p) {
+        if (p[0] == '\\' && p[1] == 'x') {
+            out[n++] = (char)strtol((char[]){p[2], p[3], 0}, NULL, 16);
+            p += 4;
+        } else {
+            out[n++] = *p++;
+        }
+    }
+    return n;
+}
+
+TEST(fast_paths_equal_general_path)
+{
+    static vigil_tokens ref, fast, scan;
+    vigil_keys keys;
+    memset(&keys, 7, sizeof keys);
+    vigil_canon_cache *cache = vigil_canon_cache_new();
+    CHECK(cache != NULL);
+    char text[2048];
+    size_t npieces = sizeof pieces / sizeof *pieces;
+    for (int doc = 0; doc < 3000; doc++) {
+        size_t n = 0, want = rnd(700);
+        /* a plain-ASCII document most of the time, so that whole blocks take the fast path */
+        int plain = rnd(3) != 0;
+        while (n + 80 < sizeof text && n < want) {
+            const char *p = pieces[rnd((uint32_t)npieces)];
+            if (plain && strchr(p, '\\'))
+                continue;
+            if (plain && (strchr(p, '@') || strchr(p, '$')) && rnd(4))
+                continue;
+            n += unescape(p, text + n);
+            if (rnd(3))
+                text[n++] = rnd(5) ? ' ' : ",;.\n-"[rnd(5)];
+        }
+        CHECK(vigil_tokenize_general(&ref, text, n) == VIGIL_OK);
+        CHECK(vigil_tokenize(&fast, text, n) == VIGIL_OK);
+        CHECK(vigil_tokenize_scan(&scan, text, n, &keys, NULL, cache) == VIGIL_OK);
+        CHECK_EQ_INT(fast.n, ref.n);
+        CHECK_EQ_INT(scan.n, ref.n);
+        if (fast.n != ref.n || scan.n != ref.n)
+            break;
+        for (size_t i = 0; i < ref.n; i++) {
+            const vigil_token *r = &ref.v[i];
+            for (int w = 0; w < 2; w++) {
+                const vigil_tokens *o = w ? &scan : &fast;
+                const vigil_token *f = &o->v[i];
+                CHECK_EQ_INT(f->start, r->start);
+                CHECK_EQ_INT(f->end, r->end);
+                CHECK_EQ_INT(f->len, r->len);
+                CHECK_EQ_INT(f->flags, r->flags);
+                CHECK_EQ_INT(f->raw_len, r->raw_len);
+                CHECK(memcmp(vigil_token_str(o, i), vigil_token_str(&ref, i), r->len) == 0);
+                if (r->flags & VIGIL_TOK_SPELLED)
+                    CHECK(memcmp(o->chars + f->raw_off, ref.chars + r->raw_off, r->raw_len) == 0);
+            }
+            CHECK(scan.v[i].hash == vigil_hash_token(&keys, vigil_token_str(&ref, i), r->len));
+        }
+    }
+    vigil_canon_cache_free(cache);
+    vigil_tokens_free(&ref);
+    vigil_tokens_free(&fast);
+    vigil_tokens_free(&scan);
+}
+
+HARNESS_MAIN(T(fast_paths_equal_general_path), T(case_and_spacing), T(accents_and_compatibility_forms), T(confusables),
              T(zero_width_and_soft_hyphen), T(leetspeak), T(email_at_and_amounts_stay_separators),
              T(ordinals_and_word_table), T(spelled_runs), T(spans_are_exact_byte_offsets),
              T(invalid_utf8_and_nul_bytes), T(huge_token_is_capped), T(empty_and_separator_only))
