@@ -197,40 +197,53 @@ static bool token_upper(const vigil_scanner *s, size_t i)
  * form is probed only where reversed_ok could accept it: after a capitalized token or across a
  * comma; a form with a number second only where a number follows; a tight form only along
  * tokens joined by single non-space characters. */
-static void match_ngrams(vigil_scanner *s, unsigned cls)
+static size_t class_cands(vigil_scanner *s, size_t i, unsigned cls, unsigned lens, cand *c,
+                          size_t nc)
 {
     const vigil_token *t = s->tok.v;
     size_t n = s->tok.n;
-    cand c[BATCH + VIGIL_NGRAM_MAX];
+    if (cls == VIGIL_LENS_NUMNEXT &&
+        (i + 1 >= n ||
+         (t[i + 1].flags & (VIGIL_TOK_ALPHA | VIGIL_TOK_DIGITS)) != VIGIL_TOK_DIGITS))
+        return nc;
+    if (cls == VIGIL_LENS_TIGHT && (i + 1 >= n || !tight(s, i, i + 1)))
+        return nc;
+    bool ok = cls != VIGIL_LENS_REVERSED || token_upper(s, i);
+    uint64_t acc = t[i].hash;
+    unsigned maxlen = 32 - (unsigned)__builtin_clz(lens) - 1;
+    for (size_t j = i; j < n && j - i < maxlen; j++) {
+        if (j > i) {
+            if (t[j].start - t[j - 1].end > VIGIL_GAP_MAX ||
+                (cls == VIGIL_LENS_TIGHT && !tight(s, j - 1, j)))
+                break;
+            acc = vigil_ngram_add(acc, t[j].hash);
+            if (!ok)
+                ok = memchr(s->text + t[j - 1].end, ',', t[j].start - t[j - 1].end) != NULL;
+        }
+        unsigned len = (unsigned)(j - i + 1);
+        if (!(lens & (1u << len)) || !ok)
+            continue;
+        uint64_t fp = vigil_ngram_final(acc, len);
+        vigil_index_prefetch(s->ix, fp);
+        c[nc++] = (cand){fp, (uint32_t)i, (uint32_t)j};
+    }
+    return nc;
+}
+
+static void match_ngrams(vigil_scanner *s, uint64_t classes)
+{
+    const vigil_token *t = s->tok.v;
+    size_t n = s->tok.n;
+    cand c[BATCH + 5 * VIGIL_NGRAM_MAX];
     size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned lens = (unsigned)(t[i].lens >> cls) & 0x1FEu;
-        if (!lens)
+        uint64_t all = t[i].lens & classes;
+        if (!all)
             continue;
-        if (cls == VIGIL_LENS_NUMNEXT &&
-            (i + 1 >= n || (t[i + 1].flags & (VIGIL_TOK_ALPHA | VIGIL_TOK_DIGITS)) != VIGIL_TOK_DIGITS))
-            continue;
-        if (cls == VIGIL_LENS_TIGHT && (i + 1 >= n || !tight(s, i, i + 1)))
-            continue;
-        bool reversed = cls == VIGIL_LENS_REVERSED;
-        bool ok = !reversed || token_upper(s, i);
-        uint64_t acc = t[i].hash;
-        unsigned maxlen = 32 - (unsigned)__builtin_clz(lens) - 1;
-        for (size_t j = i; j < n && j - i < maxlen; j++) {
-            if (j > i) {
-                if (t[j].start - t[j - 1].end > VIGIL_GAP_MAX ||
-                    (cls == VIGIL_LENS_TIGHT && !tight(s, j - 1, j)))
-                    break;
-                acc = vigil_ngram_add(acc, t[j].hash);
-                if (!ok)
-                    ok = memchr(s->text + t[j - 1].end, ',', t[j].start - t[j - 1].end) != NULL;
-            }
-            unsigned len = (unsigned)(j - i + 1);
-            if (!(lens & (1u << len)) || !ok)
-                continue;
-            uint64_t fp = vigil_ngram_final(acc, len);
-            vigil_index_prefetch(s->ix, fp);
-            c[nc++] = (cand){fp, (uint32_t)i, (uint32_t)j};
+        for (unsigned cls = 0; cls <= VIGIL_LENS_TIGHT; cls += 8) {
+            unsigned lens = (unsigned)(all >> cls) & 0x1FEu;
+            if (lens)
+                nc = class_cands(s, i, cls, lens, c, nc);
         }
         if (nc >= BATCH) {
             probe_batch(s, c, nc);
@@ -567,18 +580,18 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     s->text = text;
     s->nhits = 0;
     s->weak_phase = false;
-    match_ngrams(s, 0);
-    match_ngrams(s, VIGIL_LENS_REVERSED);
-    match_ngrams(s, VIGIL_LENS_NUMNEXT);
-    match_ngrams(s, VIGIL_LENS_TIGHT);
-    match_spelled(s);
+    const uint64_t weak = 0x1FEull << VIGIL_LENS_WEAK; /* bits WEAK + 1 .. WEAK + 8 */
+    match_ngrams(s, ~weak);
+    if (s->tok.nspelled)
+        match_spelled(s);
     match_phones(s);
     if (s->nhits) {
         /* A weak name form (initial and surname) counts only beside another identifier of the
          * same person, so it is looked for only in a document where something was found. */
         s->weak_phase = true;
-        match_ngrams(s, VIGIL_LENS_WEAK);
-        match_spelled(s);
+        match_ngrams(s, weak);
+        if (s->tok.nspelled)
+            match_spelled(s);
     }
     st = verdict(s);
     if (st == VIGIL_OK)

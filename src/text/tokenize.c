@@ -184,18 +184,20 @@ static int email_ahead(const unsigned char *s, size_t i, size_t len)
 
 #ifdef __SSE2__
 /* The fast path of pass 1 (measured: most of a scan's time is spent per token, and most text is
- * plain ASCII): 64 bytes are classified at once into bit masks. When the block holds no byte
- * that needs the general path (non-ASCII, '@', '$'), its tokens are exactly its runs of letters
- * and digits, read off the masks with bit operations. Returns the bytes consumed (the block up
- * to a token running past its end), 0 when the block must take the general path, or SIZE_MAX on
- * out-of-memory. Called only between tokens, with 64 readable bytes at s + i. */
-static size_t clean_block(vigil_tokens *t, const unsigned char *s, size_t i, unsigned *singles,
-                          bool *spelled)
+ * plain ASCII): 64 bytes are classified at once into bit masks. Up to the first byte that needs
+ * the general path (non-ASCII, '@', '$'), the tokens are exactly the runs of letters and digits,
+ * read off the masks with bit operations. blk holds 64 readable bytes standing at text offset i
+ * (the text itself, or its tail padded with spaces). Returns the bytes consumed: up to the start
+ * of a token that touches the block's end or a byte needing the general path; SIZE_MAX on
+ * out-of-memory. *special gets the offset of the first byte needing the general path (64 when
+ * none). Called only between tokens. */
+static size_t clean_block(vigil_tokens *t, const unsigned char *blk, size_t i, unsigned *singles,
+                          bool *spelled, unsigned *special)
 {
     unsigned char low[64 + 16];
     uint64_t al = 0, dg = 0, sp = 0;
     for (unsigned k = 0; k < 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(s + i + 16 * k));
+        __m128i v = _mm_loadu_si128((const __m128i *)(blk + 16 * k));
         __m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
         __m128i a = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
                                   _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
@@ -208,19 +210,21 @@ static size_t clean_block(vigil_tokens *t, const unsigned char *s, size_t i, uns
         dg |= (uint64_t)(unsigned)_mm_movemask_epi8(d) << (16 * k);
         sp |= (uint64_t)(unsigned)(_mm_movemask_epi8(x) | _mm_movemask_epi8(v)) << (16 * k);
     }
-    if (sp)
-        return 0;
-    uint64_t word = al | dg;
+    unsigned limit = sp ? (unsigned)__builtin_ctzll(sp) : 64;
+    *special = limit;
+    uint64_t valid = limit == 64 ? ~0ull : (1ull << limit) - 1;
+    uint64_t word = (al | dg) & valid;
     uint64_t starts = word & ~(word << 1), ends = word & ~(word >> 1);
-    size_t used = 64;
-    if (word >> 63) { /* the last token runs on past the block: leave it for the next one */
+    size_t used = limit;
+    if (limit && ((word >> (limit - 1)) & 1)) {
+        /* the last token runs on into what this block cannot decide: leave it */
         unsigned last = 63u - (unsigned)__builtin_clzll(starts);
-        if (last == 0)
-            return 0;
         used = last;
         starts &= (1ull << last) - 1;
         ends &= (1ull << last) - 1;
     }
+    if (!starts)
+        return used;
     size_t count = (size_t)__builtin_popcountll(starts);
     if (grow_tokens_n(t, count) != VIGIL_OK || grow_chars(t, 64 + 16) != VIGIL_OK)
         return SIZE_MAX;
@@ -291,15 +295,26 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
     size_t general_until = general ? SIZE_MAX : 0; /* bytes before this take the general path */
     while (i < len) {
 #ifdef __SSE2__
-        if (!in && i >= general_until && len - i >= 64) {
-            size_t used = clean_block(t, s, i, &singles, spelled);
+        if (!in && i >= general_until) {
+            const unsigned char *blk = s + i;
+            unsigned char pad[64];
+            if (len - i < 64) { /* the tail: padded with spaces, which end a token as the end does */
+                memset(pad, ' ', sizeof pad);
+                memcpy(pad, s + i, len - i);
+                blk = pad;
+            }
+            unsigned special;
+            size_t used = clean_block(t, blk, i, &singles, spelled, &special);
             if (used == SIZE_MAX)
                 return VIGIL_ERR_NOMEM;
+            if (used > len - i)
+                used = len - i;
             if (used) {
                 i += used;
                 continue;
             }
-            general_until = i + 64;
+            /* the general path up to and including the byte it is needed for */
+            general_until = i + special + 1;
         }
 #endif
         unsigned char c = s[i];
