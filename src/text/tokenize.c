@@ -182,6 +182,117 @@ static int email_ahead(const unsigned char *s, size_t i, size_t len)
     return i + 1 < len && s[i] == '.' && ascii_alnum(s[i + 1]);
 }
 
+/* ------------------------------------------------------------------ canonical forms */
+
+/* Canonical form of one folded token p[0..n) with token flags tflags into out (VIGIL_TOKEN_MAX +
+ * 1 bytes); returns its length, 0 for a dropped word. */
+static size_t canon_of(const char *p, size_t n, unsigned tflags, char *out, unsigned *flags)
+{
+    if (tflags == VIGIL_TOK_DIGITS) { /* a number: kept as it is */
+        n = n > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : n;
+        memcpy(out, p, n);
+        *flags = VIGIL_TOK_DIGITS;
+        return n;
+    }
+    vigil_word_class cls;
+    if (tflags == VIGIL_TOK_ALPHA && n <= VIGIL_TOKEN_MAX && !vigil_canon_word(p, n, &cls)) {
+        /* the common case: a word without digits that the word table leaves alone only has
+         * its i folded to l */
+        for (size_t q = 0; q < n; q++)
+            out[q] = p[q] == 'i' ? 'l' : p[q];
+        *flags = VIGIL_TOK_ALPHA;
+        return n;
+    }
+    return vigil_canon_token(p, n, out, flags);
+}
+
+typedef struct canon_entry {
+    _Alignas(64) uint64_t a; /* one cache line per entry */
+    uint64_t b;              /* a, b: folded word, zero-padded; its length in the top byte of b */
+    uint64_t hash;   /* keyed hash of the canonical form */
+    char canon[16];  /* canonical bytes */
+    uint8_t len;     /* canonical length; 0 for a dropped word */
+    uint8_t flags;
+    uint64_t lens;   /* first-token filter bits */
+} canon_entry;
+
+struct vigil_canon_cache {
+    const vigil_keys *keys;
+    const vigil_index *ix;
+    canon_entry e[VIGIL_CANON_CACHE];
+};
+
+/* What the scan needs to canonicalize and hash tokens as it folds them. */
+typedef struct scan_ctx {
+    const vigil_keys *k;
+    const vigil_index *ix;
+    vigil_canon_cache *cache;
+} scan_ctx;
+
+/* The cold half of canon_scan: a word not in the cache (or too long for it). Fills the cache
+ * entry e when there is one and the canonical form fits. */
+static __attribute__((noinline)) bool canon_miss(const scan_ctx *c, vigil_token *tok,
+                                                 const char *f, char *dst, canon_entry *e,
+                                                 uint64_t a, uint64_t b)
+{
+    char out[VIGIL_TOKEN_MAX + 1];
+    unsigned flags;
+    size_t n = canon_of(f, tok->len, tok->flags, out, &flags);
+    uint64_t hash = n ? vigil_hash_token(c->k, out, n) : 0;
+    uint64_t lens = n && c->ix ? vigil_index_first_lens(c->ix, hash) : 0;
+    if (e && n <= 15) {
+        e->a = a;
+        e->b = b;
+        e->len = (uint8_t)n;
+        e->flags = (uint8_t)flags;
+        memset(e->canon, 0, sizeof e->canon);
+        memcpy(e->canon, out, n);
+        e->hash = hash;
+        e->lens = lens;
+    }
+    if (n == 0)
+        return false;
+    memcpy(dst, out, n);
+    tok->len = (uint16_t)n;
+    tok->flags = (uint8_t)flags;
+    tok->hash = hash;
+    tok->lens = lens;
+    return true;
+}
+
+/* Canonicalizes the folded token tok, whose folded characters are f[0..tok->len) with 16
+ * readable bytes past f, into dst (which may be f; room for VIGIL_TOKEN_MAX + 16 bytes), and
+ * sets its length, flags, hash and filter bits. Returns false for a dropped word. Not for
+ * spelled runs. The cache hit is inlined: it is the common case of every token. */
+static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f, char *dst)
+{
+    if (tok->len > 15)
+        return canon_miss(c, tok, f, dst, NULL, 0, 0);
+    uint64_t a, b;
+    memcpy(&a, f, 8);
+    memcpy(&b, f + 8, 8);
+    if (tok->len < 8) {
+        a &= (1ull << (8 * tok->len)) - 1;
+        b = 0;
+    } else {
+        b &= (1ull << (8 * (tok->len - 8))) - 1;
+    }
+    b |= (uint64_t)tok->len << 56;
+    size_t slot = (size_t)(((a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full)) >>
+                           (64 - VIGIL_CANON_BITS));
+    canon_entry *e = &c->cache->e[slot];
+    if (e->a != a || e->b != b)
+        return canon_miss(c, tok, f, dst, e, a, b);
+    if (e->len == 0)
+        return false;
+    memcpy(dst, e->canon, 16);
+    tok->len = e->len;
+    tok->flags = e->flags;
+    tok->hash = e->hash;
+    tok->lens = e->lens;
+    return true;
+}
+
 #ifdef __SSE2__
 /* The fast path of pass 1 (measured: most of a scan's time is spent per token, and most text is
  * plain ASCII): 64 bytes are classified at once into bit masks. Up to the first byte that needs
@@ -192,7 +303,7 @@ static int email_ahead(const unsigned char *s, size_t i, size_t len)
  * out-of-memory. *special gets the offset of the first byte needing the general path (64 when
  * none). Called only between tokens. */
 static size_t clean_block(vigil_tokens *t, const unsigned char *blk, size_t i, unsigned *singles,
-                          bool *spelled, unsigned *special)
+                          bool *spelled, unsigned *special, const scan_ctx *c)
 {
     unsigned char low[64 + 16];
     uint64_t al = 0, dg = 0, sp = 0;
@@ -225,8 +336,9 @@ static size_t clean_block(vigil_tokens *t, const unsigned char *blk, size_t i, u
     }
     if (!starts)
         return used;
-    size_t count = (size_t)__builtin_popcountll(starts);
-    if (grow_tokens_n(t, count) != VIGIL_OK || grow_chars(t, 64 + 16) != VIGIL_OK)
+    /* at most 32 tokens in 64 bytes; canonical forms may be longer than folded ones */
+    if (grow_tokens_n(t, 32) != VIGIL_OK ||
+        grow_chars(t, (c ? 32 * (VIGIL_TOKEN_MAX + 1) : 64) + 16) != VIGIL_OK)
         return SIZE_MAX;
     char *o = t->chars + t->nchars;
     size_t q = 0;
@@ -235,30 +347,55 @@ static size_t clean_block(vigil_tokens *t, const unsigned char *blk, size_t i, u
         starts &= starts - 1;
         ends &= ends - 1;
         unsigned n = e - b + 1;
-        vigil_token *tok = &t->v[t->n++];
+        *singles = n == 1 ? *singles + 1 : 0;
+        if (*singles >= 3)
+            *spelled = true;
+        vigil_token *tok = &t->v[t->n];
         tok->start = (uint32_t)(i + b);
         tok->end = (uint32_t)(i + e + 1);
-        tok->off = (uint32_t)(t->nchars + q);
+        tok->off = tok->raw_off = (uint32_t)(t->nchars + q);
         tok->len = (uint16_t)n;
         tok->raw_len = (uint8_t)n;
         uint64_t m = ((1ull << n) - 1) << b; /* n < 64: a token fills at most 63 bytes here */
         tok->flags = (uint8_t)(((al & m) ? VIGIL_TOK_ALPHA : 0) | ((dg & m) ? VIGIL_TOK_DIGITS : 0));
+        if (c) { /* the scan: canonical form straight from the block */
+            if (!canon_scan(c, tok, (const char *)low + b, o + q))
+                continue;
+            t->n++;
+            q += tok->len;
+            continue;
+        }
         for (unsigned k = 0; k < n; k += 16)
             _mm_storeu_si128((__m128i *)(o + q + k), _mm_loadu_si128((const __m128i *)(low + b + k)));
+        t->n++;
         q += n;
-        *singles = n == 1 ? *singles + 1 : 0;
-        if (*singles >= 3)
-            *spelled = true;
     }
     t->nchars += q;
     return used;
 }
 #endif
 
+/* The scan's canonical form of the token just folded by the general path, in place at the end
+ * of the buffer (a dropped word is taken off). False on out-of-memory. */
+static bool finish(vigil_tokens *t, vigil_token *cur, const scan_ctx *c)
+{
+    if (grow_chars(t, VIGIL_TOKEN_MAX + 16) != VIGIL_OK)
+        return false;
+    cur->raw_off = cur->off;
+    char *f = t->chars + cur->off;
+    if (canon_scan(c, cur, f, f)) {
+        t->nchars = cur->off + cur->len;
+    } else {
+        t->nchars = cur->off;
+        t->n--;
+    }
+    return true;
+}
+
 /* Pass 1: folded words. Each token's chars are appended to t->chars contiguously, so merging
  * adjacent tokens later is a matter of adding lengths. */
 static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t len, bool *spelled,
-                               bool general)
+                               bool general, const scan_ctx *sc)
 {
     size_t i = 0;
     unsigned singles = 0; /* one-character tokens in a row: three may be a spelled run */
@@ -289,6 +426,8 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
             if (singles >= 3)                                                                  \
                 *spelled = true;                                                               \
             in = 0;                                                                            \
+            if (sc && !finish(t, cur, sc))                                                     \
+                return VIGIL_ERR_NOMEM;                                                        \
         }                                                                                      \
     } while (0)
 
@@ -304,7 +443,7 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
                 blk = pad;
             }
             unsigned special;
-            size_t used = clean_block(t, blk, i, &singles, spelled, &special);
+            size_t used = clean_block(t, blk, i, &singles, spelled, &special, sc);
             if (used == SIZE_MAX)
                 return VIGIL_ERR_NOMEM;
             if (used > len - i)
@@ -641,30 +780,6 @@ size_t vigil_canon_token(const char *in, size_t n, char *out, unsigned *flags)
     return n;
 }
 
-/* Canonical form of one folded token into out (VIGIL_TOKEN_MAX + 1 bytes); returns its length,
- * 0 for a dropped word. */
-static size_t canon_of(const char *chars, const vigil_token *tok, char *out, unsigned *flags)
-{
-    const char *p = chars + tok->off;
-    size_t n = tok->len;
-    if (tok->flags == VIGIL_TOK_DIGITS) { /* a number: kept as it is */
-        n = n > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : n;
-        memcpy(out, p, n);
-        *flags = VIGIL_TOK_DIGITS;
-        return n;
-    }
-    vigil_word_class cls;
-    if (tok->flags == VIGIL_TOK_ALPHA && n <= VIGIL_TOKEN_MAX && !vigil_canon_word(p, n, &cls)) {
-        /* the common case: a word without digits that the word table leaves alone only has
-         * its i folded to l */
-        for (size_t q = 0; q < n; q++)
-            out[q] = p[q] == 'i' ? 'l' : p[q];
-        *flags = VIGIL_TOK_ALPHA;
-        return n;
-    }
-    return vigil_canon_token(p, n, out, flags);
-}
-
 /* Stores canonical bytes out[0..n) as token tok (in place when they fit). Spelled runs keep a
  * copy of their folded characters for sub-run matching. */
 static vigil_status place(vigil_tokens *t, vigil_token *tok, const char *out, size_t n,
@@ -702,7 +817,7 @@ static vigil_status canonicalize(vigil_tokens *t)
         tok.raw_off = tok.off;
         unsigned flags;
         char out[VIGIL_TOKEN_MAX + 1];
-        size_t n = canon_of(t->chars, &tok, out, &flags);
+        size_t n = canon_of(t->chars + tok.off, tok.len, tok.flags, out, &flags);
         if (n == 0)
             continue;
         if (place(t, &tok, out, n, flags) != VIGIL_OK)
@@ -713,7 +828,8 @@ static vigil_status canonicalize(vigil_tokens *t)
     return VIGIL_OK;
 }
 
-static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len, bool general)
+static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len, bool general,
+                             const scan_ctx *c, bool *spelled_out)
 {
     t->n = 0;
     t->nchars = 0;
@@ -722,10 +838,14 @@ static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len, bool
     const unsigned char *s = (const unsigned char *)text;
     pthread_once(&bits_once, init_bits);
     bool spelled = false;
-    vigil_status st = fold_words(t, s, len, &spelled, general);
+    vigil_status st = fold_words(t, s, len, &spelled, general, c);
     if (st != VIGIL_OK)
         return st;
     t->nspelled = 0;
+    if (c) { /* canonical already; a spelled run means doing it again the long way */
+        *spelled_out = spelled;
+        return VIGIL_OK;
+    }
     if (spelled || general)
         merge_spelled(t, s);
     return VIGIL_OK;
@@ -733,33 +853,17 @@ static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len, bool
 
 vigil_status vigil_tokenize(vigil_tokens *t, const char *text, size_t len)
 {
-    vigil_status st = tokenize(t, text, len, false);
+    vigil_status st = tokenize(t, text, len, false, NULL, NULL);
     return st == VIGIL_OK ? canonicalize(t) : st;
 }
 
 vigil_status vigil_tokenize_general(vigil_tokens *t, const char *text, size_t len)
 {
-    vigil_status st = tokenize(t, text, len, true);
+    vigil_status st = tokenize(t, text, len, true, NULL, NULL);
     return st == VIGIL_OK ? canonicalize(t) : st;
 }
 
 /* ------------------------------------------------------------------ scanning */
-
-typedef struct canon_entry {
-    _Alignas(64) uint64_t a; /* one cache line per entry */
-    uint64_t b;              /* a, b: folded word, zero-padded; its length in the top byte of b */
-    uint64_t hash;   /* keyed hash of the canonical form */
-    char canon[16];  /* canonical bytes */
-    uint8_t len;     /* canonical length; 0 for a dropped word */
-    uint8_t flags;
-    uint64_t lens;   /* first-token filter bits */
-} canon_entry;
-
-struct vigil_canon_cache {
-    const vigil_keys *keys;
-    const vigil_index *ix;
-    canon_entry e[VIGIL_CANON_CACHE];
-};
 
 vigil_canon_cache *vigil_canon_cache_new(void)
 {
@@ -771,24 +875,13 @@ void vigil_canon_cache_free(vigil_canon_cache *c)
     free(c);
 }
 
-vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
-                                 const vigil_keys *k, const vigil_index *ix,
-                                 vigil_canon_cache *cache)
+/* The scan's tokenizer when a spelled run was merged: canonicalizes the tokens after folding
+ * and merging, from the folded characters moved to the spare buffer. */
+static vigil_status scan_unfused(vigil_tokens *t, const scan_ctx *c)
 {
-    vigil_status st = tokenize(t, text, len, false);
-    if (st != VIGIL_OK)
-        return st;
-    if (cache->keys != k || cache->ix != ix) {
-        memset(cache->e, 0, sizeof cache->e);
-        cache->keys = k;
-        cache->ix = ix;
-    }
     /* 16 readable bytes past every token's folded chars, for the cache key's two loads */
     if (grow_chars(t, 16) != VIGIL_OK)
         return VIGIL_ERR_NOMEM;
-    /* The folded characters move to the spare buffer and the canonical ones are appended to
-     * chars: every token is then written with one 16-byte store, whatever it overwrites past
-     * its end being written again by the next token. */
     char *fold = t->chars;
     size_t fcap = t->ccap;
     t->chars = t->spare;
@@ -805,79 +898,54 @@ vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
             grow_chars(t, 2 * (VIGIL_TOKEN_MAX + 1) + 16) != VIGIL_OK)
             return VIGIL_ERR_NOMEM;
         char *o = t->chars + t->nchars;
+        if (!(tok->flags & VIGIL_TOK_SPELLED)) {
+            if (!canon_scan(c, tok, fold + tok->off, o))
+                continue;
+            tok->off = tok->raw_off = (uint32_t)t->nchars;
+            t->nchars += tok->len;
+            w++;
+            continue;
+        }
         char out[VIGIL_TOKEN_MAX + 1];
         unsigned flags;
-        size_t n;
-        if (tok->len <= 15 && !(tok->flags & VIGIL_TOK_SPELLED)) {
-            uint64_t a, b;
-            memcpy(&a, fold + tok->off, 8);
-            memcpy(&b, fold + tok->off + 8, 8);
-            if (tok->len < 8) {
-                a &= (1ull << (8 * tok->len)) - 1;
-                b = 0;
-            } else {
-                b &= (1ull << (8 * (tok->len - 8))) - 1;
-            }
-            b |= (uint64_t)tok->len << 56;
-            size_t slot = (size_t)(((a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full)) >>
-                                   (64 - VIGIL_CANON_BITS));
-            canon_entry *e = &cache->e[slot];
-            if (e->a != a || e->b != b) {
-                n = canon_of(fold, tok, out, &flags);
-                if (n > 15) {
-                    e = NULL; /* not cached: canonical form too long */
-                } else {
-                    e->a = a;
-                    e->b = b;
-                    e->len = (uint8_t)n;
-                    e->flags = (uint8_t)flags;
-                    memset(e->canon, 0, sizeof e->canon);
-                    memcpy(e->canon, out, n);
-                    e->hash = n ? vigil_hash_token(k, out, n) : 0;
-                    e->lens = n && ix ? vigil_index_first_lens(ix, e->hash) : 0;
-                }
-            }
-            if (e) {
-                if (e->len == 0)
-                    continue;
-                memcpy(o, e->canon, 16);
-                tok->off = tok->raw_off = (uint32_t)t->nchars;
-                t->nchars += e->len;
-                tok->len = e->len;
-                tok->flags = e->flags;
-                tok->hash = e->hash;
-                tok->lens = e->lens;
-                w++;
-                continue;
-            }
-        } else {
-            n = canon_of(fold, tok, out, &flags);
-        }
+        size_t n = canon_of(fold + tok->off, tok->len, tok->flags, out, &flags);
         if (n == 0)
             continue;
-        if (tok->flags & VIGIL_TOK_SPELLED) {
-            /* keep the folded characters for sub-run matching */
-            size_t rl = tok->len > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : tok->len;
-            memcpy(o, fold + tok->off, rl);
-            tok->raw_off = (uint32_t)t->nchars;
-            tok->raw_len = (uint8_t)rl;
-            t->nchars += rl;
-            o += rl;
-            flags |= VIGIL_TOK_SPELLED;
-        } else {
-            tok->raw_off = (uint32_t)t->nchars;
-        }
-        memcpy(o, out, n);
-        tok->off = (uint32_t)t->nchars;
-        t->nchars += n;
+        /* keep the folded characters for sub-run matching */
+        size_t rl = tok->len > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : tok->len;
+        memcpy(o, fold + tok->off, rl);
+        tok->raw_off = (uint32_t)t->nchars;
+        tok->raw_len = (uint8_t)rl;
+        memcpy(o + rl, out, n);
+        tok->off = (uint32_t)(t->nchars + rl);
+        t->nchars += rl + n;
         tok->len = (uint16_t)n;
-        tok->flags = (uint8_t)flags;
-        tok->hash = vigil_hash_token(k, out, n);
-        tok->lens = ix ? vigil_index_first_lens(ix, tok->hash) : 0;
+        tok->flags = (uint8_t)(flags | VIGIL_TOK_SPELLED);
+        tok->hash = vigil_hash_token(c->k, out, n);
+        tok->lens = c->ix ? vigil_index_first_lens(c->ix, tok->hash) : 0;
         w++;
     }
     t->n = w;
     return VIGIL_OK;
+}
+
+vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
+                                 const vigil_keys *k, const vigil_index *ix,
+                                 vigil_canon_cache *cache)
+{
+    if (cache->keys != k || cache->ix != ix) {
+        memset(cache->e, 0, sizeof cache->e);
+        cache->keys = k;
+        cache->ix = ix;
+    }
+    scan_ctx c = {k, ix, cache};
+    bool spelled = false;
+    vigil_status st = tokenize(t, text, len, false, &c, &spelled);
+    if (st != VIGIL_OK || !spelled)
+        return st;
+    /* rare: three one-character tokens in a row may merge into one word */
+    st = tokenize(t, text, len, false, NULL, NULL);
+    return st == VIGIL_OK ? scan_unfused(t, &c) : st;
 }
 
 size_t vigil_canon_one(const char *word, char *out, size_t cap)
