@@ -263,18 +263,25 @@ void vigil_phone_candidates(const char *d, size_t n, void (*fn)(void *, const ch
 
 #define VIGIL_THREAT_SPANS 32
 
+/* Per-scanner cache of the threat model's per-word features (model.c). */
+typedef struct vigil_model_cache vigil_model_cache;
+vigil_model_cache *vigil_model_cache_new(void);
+void vigil_model_cache_free(vigil_model_cache *c);
+
 typedef struct vigil_threat_state {
     vigil_threat threat;
     vigil_threat_span spans[VIGIL_THREAT_SPANS];
     vigil_explain explain[VIGIL_THREAT_SPANS];
     size_t nexplain;
+    vigil_model_cache *mcache; /* owned by the scanner; may be NULL */
 } vigil_threat_state;
 
 /* Runs the rules and the model over a document's hashed tokens (either may be NULL). */
 vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *m, const vigil_tokens *t,
                                  const char *text, size_t len, vigil_threat_state *ts);
-/* The model's probability of a threat for a token stream (0 without a model). */
-double vigil_model_predict(const vigil_model *m, const vigil_tokens *t);
+/* The model's probability of a threat for a token stream (0 without a model). With a cache
+ * (may be NULL), the tokens must carry their keyed hashes (vigil_tokenize_scan). */
+double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, vigil_model_cache *cache);
 vigil_status vigil_model_from_memory(const void *data, size_t size, vigil_model **out, char *err,
                                      size_t errlen);
 /* Compiles rules from one text only (no built-in rules); for tests and the fuzzer. */

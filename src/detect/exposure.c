@@ -67,11 +67,14 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
     s->ix = vigil_vault_index(vault);
     s->keys = vigil_vault_keys(vault);
     s->cache = vigil_canon_cache_new();
+    s->threat.mcache = vigil_model_cache_new();
     char err[256];
-    vigil_status st = s->cache ? vigil_pii_scanner_create(&s->pii, err, sizeof err)
-                               : VIGIL_ERR_NOMEM;
+    vigil_status st = s->cache && s->threat.mcache
+                          ? vigil_pii_scanner_create(&s->pii, err, sizeof err)
+                          : VIGIL_ERR_NOMEM;
     if (st != VIGIL_OK) {
         vigil_canon_cache_free(s->cache);
+        vigil_model_cache_free(s->threat.mcache);
         free(s);
         return st;
     }
@@ -101,6 +104,7 @@ void vigil_scanner_destroy(vigil_scanner *s)
     vigil_tokens_free(&s->tok);
     vigil_pii_scanner_free(s->pii);
     vigil_canon_cache_free(s->cache);
+    vigil_model_cache_free(s->threat.mcache);
     free(s->hits);
     free(s->tmp);
     free(s->people);

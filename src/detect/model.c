@@ -71,45 +71,110 @@ static uint64_t *seen_get(uint32_t bits)
     return s ? s->w : NULL;
 }
 
-/* Distinct feature buckets of a token stream into f (capacity MAX_FEATURES); returns count. */
-static size_t features(const vigil_tokens *t, uint32_t bits, uint32_t *f)
+/* bucket = the top bits of one multiply: features only need spreading, not secrecy */
+static inline uint32_t bucket(uint64_t x, uint32_t mask)
+{
+    return (uint32_t)((x * 0x9E3779B97F4A7C15ull) >> 40) & mask;
+}
+
+#define SEED 1469598103934665603ull
+
+/* A word's own features: its word feature, then its character 4-grams of "<word>" (3-grams cost
+ * time and added no accuracy); returns how many were written to ids (at most 22). *pair gets
+ * the word-pair hash state after "word ", to be continued over the next word. */
+static size_t word_features(const char *w, size_t l, unsigned flags, uint32_t mask, uint32_t *ids,
+                            uint64_t *pair)
+{
+    size_t n = 0;
+    ids[n++] = bucket(fnv(SEED ^ 'w', w, l), mask);
+    *pair = fnv(fnv(SEED ^ 'b', w, l), " ", 1);
+    if (l > 20 || (flags & VIGIL_TOK_DIGITS))
+        return n;
+    char b[VIGIL_TOKEN_MAX + 3];
+    b[0] = '<';
+    memcpy(b + 1, w, l);
+    b[l + 1] = '>';
+    size_t bl = l + 2;
+    for (size_t k = 0; k + 4 <= bl; k++)
+        ids[n++] = bucket(fnv(SEED ^ 4u, b + k, 4), mask);
+    return n;
+}
+
+/* Per-scanner cache of each word's own features, by the token's keyed hash (a 64-bit PRF of
+ * its canonical form: two words sharing one is a chance of about 2^-64 per pair). The
+ * character n-grams are most of the model's work and depend on the word alone. */
+#define MCACHE_BITS 13
+typedef struct mcache_entry {
+    uint64_t hash;
+    uint64_t pair;
+    uint8_t n;
+    uint32_t ids[22];
+} mcache_entry;
+
+struct vigil_model_cache {
+    const vigil_model *model;
+    mcache_entry e[1u << MCACHE_BITS];
+};
+
+vigil_model_cache *vigil_model_cache_new(void)
+{
+    return calloc(1, sizeof(vigil_model_cache));
+}
+
+void vigil_model_cache_free(vigil_model_cache *c)
+{
+    free(c);
+}
+
+/* Distinct feature buckets of a token stream into f (capacity MAX_FEATURES); returns count.
+ * With a cache, the tokens must carry their keyed hashes (vigil_tokenize_scan). */
+static size_t features(const vigil_tokens *t, const vigil_model *m, uint32_t bits, uint32_t *f,
+                       vigil_model_cache *cache)
 {
     size_t n = 0;
     uint32_t mask = (1u << bits) - 1;
     uint64_t *seen = seen_get(bits);
     if (!seen)
         return 0;
-/* bucket = the top bits of one multiply: features only need spreading, not secrecy */
-#define ADD(x)                                                                                 \
+    if (cache && cache->model != m) {
+        memset(cache->e, 0, sizeof cache->e);
+        cache->model = m;
+    }
+#define ADD(b)                                                                                 \
     do {                                                                                       \
-        uint32_t b_ = (uint32_t)(((x)*0x9E3779B97F4A7C15ull) >> 40) & mask;                    \
+        uint32_t b_ = (b);                                                                     \
         if (!(seen[b_ >> 6] & (1ull << (b_ & 63)))) {                                          \
             seen[b_ >> 6] |= 1ull << (b_ & 63);                                                \
             f[n++] = b_;                                                                       \
         }                                                                                      \
     } while (0)
-    const uint64_t seed = 1469598103934665603ull;
     for (size_t i = 0; i < t->n && n + 16 < MAX_FEATURES; i++) {
         const char *w = vigil_token_str(t, i);
         size_t l = t->v[i].len;
-        uint64_t hw = fnv(seed ^ 'w', w, l);
-        ADD(hw);
-        if (i + 1 < t->n) {
-            uint64_t hb = fnv(fnv(seed ^ 'b', w, l), " ", 1);
-            hb = fnv(hb, vigil_token_str(t, i + 1), t->v[i + 1].len);
-            ADD(hb ^ 0x5bd1e995u);
+        uint32_t own[22];
+        const uint32_t *ids = own;
+        size_t nids;
+        uint64_t pair;
+        mcache_entry *e = NULL;
+        if (cache) {
+            uint64_t h = t->v[i].hash;
+            e = &cache->e[(h * 0x9E3779B97F4A7C15ull) >> (64 - MCACHE_BITS)];
+            if (e->hash != h || !e->n) {
+                e->hash = h;
+                e->n = (uint8_t)word_features(w, l, t->v[i].flags, mask, e->ids, &e->pair);
+            }
+            ids = e->ids;
+            nids = e->n;
+            pair = e->pair;
+        } else {
+            nids = word_features(w, l, t->v[i].flags, mask, own, &pair);
         }
-        /* character 4-grams of "<word>" (3-grams cost time and added no accuracy) */
-        char b[VIGIL_TOKEN_MAX + 3];
-        if (l > 20 || (t->v[i].flags & VIGIL_TOK_DIGITS))
-            continue;
-        b[0] = '<';
-        memcpy(b + 1, w, l);
-        b[l + 1] = '>';
-        size_t bl = l + 2;
-        for (size_t g = 4; g <= 4; g++)
-            for (size_t k = 0; k + g <= bl && n < MAX_FEATURES; k++)
-                ADD(fnv(seed ^ (uint64_t)g, b + k, g));
+        ADD(ids[0]);
+        if (i + 1 < t->n)
+            ADD(bucket(fnv(pair, vigil_token_str(t, i + 1), t->v[i + 1].len) ^ 0x5bd1e995u,
+                       mask));
+        for (size_t k = 1; k < nids && n < MAX_FEATURES; k++)
+            ADD(ids[k]);
     }
 #undef ADD
     for (size_t i = 0; i < n; i++)
@@ -122,12 +187,12 @@ static double sigmoid(double z)
     return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
 }
 
-double vigil_model_predict(const vigil_model *m, const vigil_tokens *t)
+double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, vigil_model_cache *cache)
 {
     if (!m)
         return 0;
     uint32_t f[MAX_FEATURES];
-    size_t n = features(t, m->bits, f);
+    size_t n = features(t, m, m->bits, f, cache);
     if (!n)
         return sigmoid(m->bias);
     double v = 1.0 / sqrt((double)n), z = m->bias;
@@ -276,7 +341,7 @@ vigil_status vigil_trainset_add(vigil_trainset *s, const char *text, size_t len,
     if (st != VIGIL_OK)
         return st;
     uint32_t f[MAX_FEATURES];
-    size_t n = features(&s->tok, s->bits, f);
+    size_t n = features(&s->tok, NULL, s->bits, f, NULL);
     if (s->nfeat + n > s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 1 << 20;
         while (cap < s->nfeat + n)

@@ -1235,7 +1235,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             ctx = 0.5;
             why = "quote";
         }
-        double p = vigil_model_predict(model, t) * ctx;
+        double p = vigil_model_predict(model, t, ts->mcache) * ctx;
         miss *= 1.0 - p;
         if (p >= 0.5 && !(ts->threat.labels & ~(1u << VIGIL_LABEL_WEAPON)))
             ts->threat.labels |= 1u << VIGIL_LABEL_VIOLENCE;

@@ -39,7 +39,7 @@ static double predict(const vigil_model *m, const char *text)
 {
     static vigil_tokens t;
     CHECK(vigil_tokenize(&t, text, strlen(text)) == VIGIL_OK);
-    return vigil_model_predict(m, &t);
+    return vigil_model_predict(m, &t, NULL);
 }
 
 TEST(training_separates_the_classes)
