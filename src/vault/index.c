@@ -317,12 +317,19 @@ vigil_status vigil_index_load(const char *path, const vigil_keys *keys, vigil_in
     size_t size = (size_t)sb.st_size;
     void *map = NULL;
     if (size > 0) {
-        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (map == MAP_FAILED) {
             vigil_errf(err, errlen, "%s: cannot map index: %s", path, strerror(errno));
             close(fd);
             return VIGIL_ERR_IO;
         }
+#ifdef MADV_HUGEPAGE
+        madvise(map, size, MADV_HUGEPAGE);
+#endif
+#ifdef MADV_POPULATE_READ
+        if (madvise(map, size, MADV_POPULATE_READ) != 0)
+#endif
+            madvise(map, size, MADV_WILLNEED);
     }
     close(fd);
     char sub[512];
