@@ -463,34 +463,11 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
             BEGIN(i);
             size_t have = t->nchars - cur->off;
             size_t room = have >= 255 ? 0 : 255 - have;
-            if (grow_chars(t, room + 16) != VIGIL_OK)
+            if (grow_chars(t, room) != VIGIL_OK)
                 return VIGIL_ERR_NOMEM;
             char *o = t->chars + t->nchars;
             size_t j = i, q = 0;
             unsigned fl = 0, k;
-#ifdef __SSE2__
-            /* Sixteen bytes at a time: classify, lower-case and find the end of the run with
-             * a few vector instructions. This loop and the canonicalization cache are where
-             * the scan spends its time per token (docs/performance.md). */
-            while (j + 16 <= len && q + 16 <= room) {
-                __m128i v = _mm_loadu_si128((const __m128i *)(s + j));
-                __m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
-                __m128i al = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
-                                           _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
-                __m128i dg = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                           _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-                unsigned am = (unsigned)_mm_movemask_epi8(al), dm = (unsigned)_mm_movemask_epi8(dg);
-                unsigned stop = ~(am | dm) & 0xFFFFu;
-                unsigned run = stop ? (unsigned)__builtin_ctz(stop) : 16u;
-                unsigned keep = (1u << run) - 1u;
-                _mm_storeu_si128((__m128i *)(o + q), lo); /* digits are unchanged by | 0x20 */
-                q += run;
-                j += run;
-                fl |= ((am & keep) ? VIGIL_TOK_ALPHA : 0u) | ((dm & keep) ? VIGIL_TOK_DIGITS : 0u);
-                if (run < 16)
-                    break;
-            }
-#endif
             /* one table lookup per byte classifies, lower-cases and ends the run */
             while (j < len && (k = word_bits[s[j]]) != 0) {
                 fl |= k;
