@@ -142,9 +142,18 @@ static bool tight(const vigil_scanner *s, size_t i, size_t j)
     return true;
 }
 
-/* A surname-first form is a name only as "Last, First" or "LAST First": a comma between the
- * tokens, or the leading surname in capitals. "King Richard" in prose is not Richard King. */
-static bool token_upper(const vigil_scanner *s, size_t i);
+/* True when token i is written in capitals ("SMITH John"). */
+static bool token_upper(const vigil_scanner *s, size_t i)
+{
+    bool upper = false;
+    for (uint32_t b = s->tok.v[i].start; b < s->tok.v[i].end; b++) {
+        unsigned char c = (unsigned char)s->text[b];
+        if (c >= 'a' && c <= 'z')
+            return false;
+        upper |= c >= 'A' && c <= 'Z';
+    }
+    return upper;
+}
 
 /* A surname-first form is a name only as "Last, First" or "LAST First": a comma between the
  * tokens, or the leading surname in capitals. "King Richard" in prose is not Richard King. */
@@ -185,19 +194,6 @@ static void probe_batch(vigil_scanner *s, const cand *c, size_t n)
         s->cur_j = c[k].j;
         vigil_index_find(s->ix, c[k].fp, on_ngram, s);
     }
-}
-
-/* True when token i is written in capitals ("SMITH John"). */
-static bool token_upper(const vigil_scanner *s, size_t i)
-{
-    bool upper = false;
-    for (uint32_t b = s->tok.v[i].start; b < s->tok.v[i].end; b++) {
-        unsigned char c = (unsigned char)s->text[b];
-        if (c >= 'a' && c <= 'z')
-            return false;
-        upper |= c >= 'A' && c <= 'Z';
-    }
-    return upper;
 }
 
 /* Probes the n-grams of one filter class (VIGIL_LENS_*; 0 for plain forms). A surname-first
