@@ -18,10 +18,11 @@ int main(int argc, char **argv)
         e[i].fp = (uint64_t)(i + 1) * 0x9E3779B97F4A7C15ull;
         e[i].value = (uint32_t)(i % 3) | ((uint32_t)(i % 7) << VIGIL_V_KIND_SHIFT) |
                      (i == 2 ? VIGIL_V_PHONE : 0) | (i == 4 ? VIGIL_V_TIGHT : 0) |
+                     (i == 1 ? VIGIL_V_WEAK : 0) | (i == 3 ? VIGIL_V_REVERSED : 0) |
                      ((uint32_t)(i % 4) << VIGIL_V_LEN_SHIFT);
         if (i == 5)
             e[i].fp = e[4].fp; /* two people share a fingerprint */
-        e[i].first = (uint32_t)i * 2654435761u;
+        e[i].first = (uint32_t)i * 2654435761u | (i == 0 ? VIGIL_FIRST_NUMNEXT : 0);
     }
     snprintf(path, sizeof path, "%s/empty.idx", argv[1]);
     if (vigil_index_write(path, &keys, NULL, 0, NULL, 0, err, sizeof err) != VIGIL_OK)
