@@ -198,19 +198,13 @@ static void probe_batch(vigil_scanner *s, const cand *c, size_t n)
 
 /* Probes the n-grams of one filter class (VIGIL_LENS_*; 0 for plain forms). A surname-first
  * form is probed only where reversed_ok could accept it: after a capitalized token or across a
- * comma; a form with a number second only where a number follows; a tight form only along
- * tokens joined by single non-space characters. */
+ * comma; a tight form only along tokens joined by single non-space characters (match_ngrams
+ * has checked the first join, and for a form with a number second, that a number follows). */
 static size_t class_cands(vigil_scanner *s, size_t i, unsigned cls, unsigned lens, cand *c,
                           size_t nc)
 {
     const vigil_token *t = s->tok.v;
     size_t n = s->tok.n;
-    if (cls == VIGIL_LENS_NUMNEXT &&
-        (i + 1 >= n ||
-         (t[i + 1].flags & (VIGIL_TOK_ALPHA | VIGIL_TOK_DIGITS)) != VIGIL_TOK_DIGITS))
-        return nc;
-    if (cls == VIGIL_LENS_TIGHT && (i + 1 >= n || !tight(s, i, i + 1)))
-        return nc;
     bool ok = cls != VIGIL_LENS_REVERSED || token_upper(s, i);
     uint64_t acc = t[i].hash;
     unsigned maxlen = 32 - (unsigned)__builtin_clz(lens) - 1;
@@ -239,14 +233,23 @@ static void match_ngrams(vigil_scanner *s, uint64_t classes)
     size_t n = s->tok.n;
     cand c[BATCH + 5 * VIGIL_NGRAM_MAX];
     size_t nc = 0;
+    const uint64_t numnext = 0x1FEull << VIGIL_LENS_NUMNEXT, tightc = 0x1FEull << VIGIL_LENS_TIGHT;
     for (size_t i = 0; i < n; i++) {
         uint64_t all = t[i].lens & classes;
         if (!all)
             continue;
-        for (unsigned cls = 0; cls <= VIGIL_LENS_TIGHT; cls += 8) {
-            unsigned lens = (unsigned)(all >> cls) & 0x1FEu;
-            if (lens)
-                nc = class_cands(s, i, cls, lens, c, nc);
+        /* the two classes every short word may carry ("the 123" could start a plate), ruled
+         * out here for most tokens before any probe work */
+        if ((all & numnext) &&
+            (i + 1 >= n ||
+             (t[i + 1].flags & (VIGIL_TOK_ALPHA | VIGIL_TOK_DIGITS)) != VIGIL_TOK_DIGITS))
+            all &= ~numnext;
+        if ((all & tightc) && (i + 1 >= n || !tight(s, i, i + 1)))
+            all &= ~tightc;
+        while (all) {
+            unsigned cls = ((unsigned)__builtin_ctzll(all) - 1) / 8 * 8;
+            nc = class_cands(s, i, cls, (unsigned)(all >> cls) & 0x1FEu, c, nc);
+            all &= ~(0x1FEull << cls);
         }
         if (nc >= BATCH) {
             probe_batch(s, c, nc);
