@@ -268,16 +268,17 @@ static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f
 {
     if (tok->len > 15)
         return canon_miss(c, tok, f, dst, NULL, 0, 0);
+    /* the key: the word's bytes, zero-padded, with its length in the top byte */
+    static const uint64_t keep[16][2] = {
+        {0, 0}, {0xFF, 0}, {0xFFFF, 0}, {0xFFFFFF, 0}, {0xFFFFFFFF, 0},
+        {0xFFFFFFFFFF, 0}, {0xFFFFFFFFFFFF, 0}, {0xFFFFFFFFFFFFFF, 0}, {~0ull, 0},
+        {~0ull, 0xFF}, {~0ull, 0xFFFF}, {~0ull, 0xFFFFFF}, {~0ull, 0xFFFFFFFF},
+        {~0ull, 0xFFFFFFFFFF}, {~0ull, 0xFFFFFFFFFFFF}, {~0ull, 0xFFFFFFFFFFFFFF}};
     uint64_t a, b;
     memcpy(&a, f, 8);
     memcpy(&b, f + 8, 8);
-    if (tok->len < 8) {
-        a &= (1ull << (8 * tok->len)) - 1;
-        b = 0;
-    } else {
-        b &= (1ull << (8 * (tok->len - 8))) - 1;
-    }
-    b |= (uint64_t)tok->len << 56;
+    a &= keep[tok->len][0];
+    b = (b & keep[tok->len][1]) | (uint64_t)tok->len << 56;
     size_t slot = (size_t)(((a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full)) >>
                            (64 - VIGIL_CANON_BITS));
     canon_entry *e = &c->cache->e[slot];
@@ -356,7 +357,8 @@ static size_t clean_block(vigil_tokens *t, const unsigned char *blk, size_t i, u
         tok->off = tok->raw_off = (uint32_t)(t->nchars + q);
         tok->len = (uint16_t)n;
         tok->raw_len = (uint8_t)n;
-        uint64_t m = ((1ull << n) - 1) << b; /* n < 64: a token fills at most 63 bytes here */
+        /* bits b .. e: a token fills at most 63 bytes here */
+        uint64_t m = (2ull << e) - (1ull << b);
         tok->flags = (uint8_t)(((al & m) ? VIGIL_TOK_ALPHA : 0) | ((dg & m) ? VIGIL_TOK_DIGITS : 0));
         if (c) { /* the scan: canonical form straight from the block */
             if (!canon_scan(c, tok, (const char *)low + b, o + q))
