@@ -55,7 +55,7 @@ vigil_status vigil_tokenize_general(vigil_tokens *t, const char *text, size_t le
  * canonical bytes, keyed hash and index filter bits. Words repeat (Zipf), so for most tokens a
  * hit replaces the word-table lookup, SipHash and a filter cache miss by two compares. One per
  * scanner; tied to one index and key (vigil_canon_cache_reset when they change). */
-#define VIGIL_CANON_BITS 15
+#define VIGIL_CANON_BITS 16
 #define VIGIL_CANON_CACHE (1u << VIGIL_CANON_BITS)
 typedef struct vigil_canon_cache vigil_canon_cache;
 struct vigil_keys;
