@@ -180,6 +180,8 @@ void vigil_index_free(vigil_index *ix);
 void vigil_index_seal(void *data, size_t size, const vigil_keys *keys);
 size_t vigil_index_people(const vigil_index *ix);
 const char *vigil_index_person_id(const vigil_index *ix, uint32_t i);
+/* Hint the CPU to load person i's record (before vigil_index_person_id). */
+void vigil_index_prefetch_person(const vigil_index *ix, uint32_t i);
 void vigil_index_person_counts(const vigil_index *ix, uint32_t i, uint32_t *counts);
 uint64_t vigil_index_entries(const vigil_index *ix);
 /* Calls fn for every entry (for rebuilding). */

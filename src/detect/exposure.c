@@ -469,6 +469,12 @@ static vigil_status verdict(vigil_scanner *s)
     if (grow((void **)&s->spans, &s->scap, s->nhits, sizeof *s->spans) != VIGIL_OK ||
         grow((void **)&s->fps, &s->fcap, s->nhits, sizeof *s->fps) != VIGIL_OK)
         return VIGIL_ERR_NOMEM;
+    /* the people's records are scattered over a large index: ask for all of them first, so
+     * that their cache misses overlap */
+    for (size_t a = 0; a < s->nhits; a++)
+        if (a == 0 || (s->hits[a].value & VIGIL_V_PERSON_MASK) !=
+                          (s->hits[a - 1].value & VIGIL_V_PERSON_MASK))
+            vigil_index_prefetch_person(s->ix, s->hits[a].value & VIGIL_V_PERSON_MASK);
     size_t nspans = 0, nfps = 0, np = 0;
     double best = 0;
     /* per-person scratch for the fingerprint */

@@ -366,6 +366,11 @@ const char *vigil_index_person_id(const vigil_index *ix, uint32_t i)
     return ix->ids + ix->people[i].id_off;
 }
 
+void vigil_index_prefetch_person(const vigil_index *ix, uint32_t i)
+{
+    __builtin_prefetch(&ix->people[i]);
+}
+
 void vigil_index_person_counts(const vigil_index *ix, uint32_t i, uint32_t *counts)
 {
     memcpy(counts, ix->people[i].counts, sizeof ix->people[i].counts);
