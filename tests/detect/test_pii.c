@@ -38,6 +38,13 @@ TEST(each_kind_with_its_span)
     CHECK_EQ_STR(one("tel +52 1 55 1234 5678."), "phone:+52 1 55 1234 5678");
     CHECK_EQ_STR(one("write to j.doe@example.com!"), "email:j.doe@example.com");
     CHECK_EQ_STR(one("write to jdoe [at] example [dot] com"), "email:jdoe [at] example [dot] com");
+    /* written-out e-mails have no digit and no '@': the prefilter must let them through, in any
+     * case and at any position in a long text */
+    CHECK_EQ_STR(one("A LONG PREFIX WITHOUT ANY NUMBER IN IT, THEN: JDOE AT EXAMPLE DOT COM"),
+                 "email:JDOE AT EXAMPLE DOT COM");
+    CHECK_EQ_STR(one("escribe a juan.perez arroba ejemplo punto mx por favor"),
+                 "email:juan.perez arroba ejemplo punto mx");
+    CHECK_EQ_STR(one("mail jdoe at exampledotcom"), "email:jdoe at exampledotcom");
     CHECK_EQ_STR(one("he lives at 1234 N Oak Street, sadly"), "address:1234 N Oak Street");
     CHECK_EQ_STR(one("vive en Calle Hidalgo #123 con"), "address:Calle Hidalgo #123");
     CHECK_EQ_STR(one("white van ABC-1234 parked"), "plate:ABC-1234");
