@@ -84,7 +84,7 @@ static inline uint32_t pair_feature(uint64_t prev, uint64_t hw, uint32_t mask)
  * keyed hash (a 64-bit PRF of its canonical form: two words sharing one is a chance of about
  * 2^-64 per pair). The character n-grams are most of the model's work and depend on the word
  * alone; so does their weight sum, because features are counted, not de-duplicated. */
-#define MCACHE_BITS 13
+#define MCACHE_BITS 15
 typedef struct mcache_entry {
     uint64_t hash;
     uint64_t hw;
