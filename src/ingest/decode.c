@@ -14,6 +14,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define LAYER_DEPTH 3
 #define LAYER_MIN_BUDGET ((size_t)64 << 10)
@@ -342,13 +345,68 @@ static vigil_status add_layer(vigil_text *t, const layer *parent, size_t s, size
 }
 
 /* Finds encoded runs in buf[from..to) and appends their decodings as layers. */
+#ifdef __SSE2__
+/* Bit k set when byte k of the 16 at p is a base64 character ([A-Za-z0-9+/_-]); *pa gets the
+ * bytes that are '%' or '&'. */
+static inline unsigned b64_mask16(const char *p, unsigned *pa)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i lo = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    __m128i m = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+                              _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
+    m = _mm_or_si128(m, _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1))));
+    m = _mm_or_si128(m, _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('-'))),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('_')))));
+    *pa = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('%')),
+                                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+
+/* True when find_encoded may skip the 64 bytes from i: none is a '%' or '&' and no run of 16 or
+ * more base64 characters starts among them (every base64 layer starts with one: a shorter run is
+ * never decoded, and a run wrapped over lines starts with a whole line). Most text is words shorter than 16 letters, and this test replaced a
+ * classification of every byte (a tenth of `vigil scan`'s time). Needs 80 readable bytes. */
+static bool plain_block(const char *s, size_t i, size_t from)
+{
+    uint64_t m = 0, pa = 0;
+    for (unsigned k = 0; k < 4; k++) {
+        unsigned p;
+        m |= (uint64_t)b64_mask16(s + i + 16 * k, &p) << (16 * k);
+        pa |= (uint64_t)p << (16 * k);
+    }
+    unsigned pn;
+    uint64_t next = b64_mask16(s + i + 64, &pn);
+    if (pa)
+        return false;
+    /* a run starts where a base64 byte follows a byte that is not one */
+    uint64_t prev_b64 = i > from && b64val((unsigned char)s[i - 1]) >= 0;
+    uint64_t starts = m & ~((m << 1) | prev_b64);
+    uint64_t run = m;
+    for (unsigned k = 1; k < 16; k++)
+        run &= (m >> k) | (next << (64 - k));
+    return !(starts & run);
+}
+#endif
+
 static vigil_status find_encoded(vigil_text *t, size_t from, size_t to, const layer *parent,
                                  size_t budget_end)
 {
     vigil_status st = VIGIL_OK;
-    size_t i = from;
+    size_t i = from, bytewise_until = from; /* the byte loop below handles [i, bytewise_until) */
     while (i < to && !st && t->buf.len < budget_end) {
         const char *s = t->buf.data; /* may move when layers are appended */
+#ifdef __SSE2__
+        if (i >= bytewise_until && to - i >= 80) {
+            if (plain_block(s, i, from)) {
+                i += 64;
+                continue;
+            }
+            bytewise_until = i + 64;
+        }
+#endif
         unsigned char c = (unsigned char)s[i];
         if (is_b64(c) && (i == from || !is_b64((unsigned char)s[i - 1]))) {
             /* a base64 run, possibly wrapped over lines */

@@ -310,6 +310,25 @@ def test_encoded_content_is_decoded():
         # a base64 image is not text: nothing appended, nothing reported
         rc, out, err = t.scan(stdin=b"img " + base64.b64encode(os.urandom(3000)))
         eq(rc, 1, out + err)
+        # the decoder skips 64-byte blocks of plain words: an encoded run found at every offset
+        # after prose, across block boundaries, and with a '%' or '&' nearby
+        docs, where = [], {}
+        for off in range(0, 150):
+            prose = ("a few short words " * 10)[:off]
+            text = "%s %s and more words after it" % (prose, b64)
+            if off % 3 == 0:
+                text = "&c " + text
+            docs.append(json.dumps({"id": str(off), "text": text}))
+            where[str(off)] = text.index(b64)
+        rc, out, err = t.scan("--jsonl", stdin=("\n".join(docs) + "\n").encode())
+        eq(rc, 0, err)
+        found = {}
+        for o in alerts(out):
+            for p in o["people"]:
+                for s in p["spans"]:
+                    if s.get("encoding") == "base64" and p["person"] == "P-00002":
+                        found[o["doc"]] = s["start"]
+        eq(found, where)
 
 
 def test_large_document_is_chunked_with_overlap():
