@@ -97,7 +97,7 @@ bool vigil_decode_base64(const char *in, size_t n, vigil_buf *out)
     return ok;
 }
 
-static int hexval(unsigned char c)
+int vigil_hexval(unsigned char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -122,10 +122,10 @@ bool vigil_decode_qp(const char *in, size_t n, vigil_buf *out)
             i = j + 2;
         } else if (j + 2 < n && in[j + 1] == '\r' && in[j + 2] == '\n') {
             i = j + 3;
-        } else if (j + 2 < n && hexval((unsigned char)in[j + 1]) >= 0 &&
-                   hexval((unsigned char)in[j + 2]) >= 0) {
-            char ch = (char)(hexval((unsigned char)in[j + 1]) << 4 |
-                             hexval((unsigned char)in[j + 2]));
+        } else if (j + 2 < n && vigil_hexval((unsigned char)in[j + 1]) >= 0 &&
+                   vigil_hexval((unsigned char)in[j + 2]) >= 0) {
+            char ch = (char)(vigil_hexval((unsigned char)in[j + 1]) << 4 |
+                             vigil_hexval((unsigned char)in[j + 2]));
             if (vigil_buf_append(out, &ch, 1) != VIGIL_OK)
                 return false;
             i = j + 3;
@@ -144,9 +144,9 @@ bool vigil_decode_percent(const char *in, size_t n, vigil_buf *out)
     bool ok = true;
     for (size_t i = 0; i < n; i++) {
         char ch = in[i];
-        if (ch == '%' && i + 2 < n + 0 && hexval((unsigned char)in[i + 1]) >= 0 &&
-            hexval((unsigned char)in[i + 2]) >= 0) {
-            ch = (char)(hexval((unsigned char)in[i + 1]) << 4 | hexval((unsigned char)in[i + 2]));
+        if (ch == '%' && i + 2 < n + 0 && vigil_hexval((unsigned char)in[i + 1]) >= 0 &&
+            vigil_hexval((unsigned char)in[i + 2]) >= 0) {
+            ch = (char)(vigil_hexval((unsigned char)in[i + 1]) << 4 | vigil_hexval((unsigned char)in[i + 2]));
             i += 2;
         } else if (ch == '+') {
             ch = ' ';
@@ -200,7 +200,7 @@ static size_t entity_at(const char *s, size_t n, uint32_t *cp)
         uint32_t v = 0;
         size_t d = 0;
         for (; i < n && d < 8; i++, d++) {
-            int h = hex ? hexval((unsigned char)s[i])
+            int h = hex ? vigil_hexval((unsigned char)s[i])
                         : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
             if (h < 0)
                 break;
@@ -446,8 +446,8 @@ static vigil_status find_encoded(vigil_text *t, size_t from, size_t to, const la
             i = end > i ? end : i + 1;
             continue;
         }
-        if (c == '%' && i + 2 < to && hexval((unsigned char)s[i + 1]) >= 0 &&
-            hexval((unsigned char)s[i + 2]) >= 0) {
+        if (c == '%' && i + 2 < to && vigil_hexval((unsigned char)s[i + 1]) >= 0 &&
+            vigil_hexval((unsigned char)s[i + 2]) >= 0) {
             /* the run of non-space bytes around percent escapes */
             size_t a = i, e = i, esc = 0;
             while (a > from && s[a - 1] != ' ' && s[a - 1] != '\n' && s[a - 1] != '\t' &&
@@ -455,8 +455,8 @@ static vigil_status find_encoded(vigil_text *t, size_t from, size_t to, const la
                 a--;
             while (e < to && s[e] != ' ' && s[e] != '\n' && s[e] != '\t' && s[e] != '"' &&
                    s[e] != '<' && s[e] != '>') {
-                if (s[e] == '%' && e + 2 < to && hexval((unsigned char)s[e + 1]) >= 0 &&
-                    hexval((unsigned char)s[e + 2]) >= 0)
+                if (s[e] == '%' && e + 2 < to && vigil_hexval((unsigned char)s[e + 1]) >= 0 &&
+                    vigil_hexval((unsigned char)s[e + 2]) >= 0)
                     esc++;
                 e++;
             }

@@ -85,6 +85,8 @@ bool vigil_mail_header(const char *msg, size_t n, const char *name, char *out, s
 /* UTF-8 of a code point into o (1-4 bytes; surrogates and values past U+10FFFF become U+FFFD);
  * returns the length. */
 size_t vigil_utf8_put(uint32_t cp, char *o);
+/* The value of a hexadecimal digit, -1 for another byte. */
+int vigil_hexval(unsigned char c);
 
 /* Decoders shared by the readers. Each appends to out and returns false on malformed input
  * (what could be decoded is appended anyway). */

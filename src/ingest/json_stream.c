@@ -100,11 +100,9 @@ static int hex4(json_stream *j)
 {
     int v = 0;
     for (int i = 0; i < 4; i++) {
-        int c = next(j), h;
-        if (c >= '0' && c <= '9') h = c - '0';
-        else if (c >= 'a' && c <= 'f') h = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') h = c - 'A' + 10;
-        else return -1;
+        int c = next(j), h = c < 0 ? -1 : vigil_hexval((unsigned char)c);
+        if (h < 0)
+            return -1;
         v = v << 4 | h;
     }
     return v;
