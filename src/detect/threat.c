@@ -1055,6 +1055,7 @@ static uint32_t numlens[256]; /* by first byte, the lengths of number words (bit
 #define NUMSLOTS 256
 _Static_assert(NNUM < NUMSLOTS / 2, "the number-word table needs free slots");
 static uint8_t numslot[NUMSLOTS];
+static uint32_t triglens[256]; /* by first byte, the lengths of thousand/million and currency words */
 static pthread_once_t num_once = PTHREAD_ONCE_INIT;
 
 static uint32_t fnv(const char *w, size_t n)
@@ -1084,8 +1085,14 @@ static void num_init(void)
             h = (h + 1) & (NUMSLOTS - 1);
         numslot[h] = (uint8_t)(i + 1);
     }
-    for (size_t i = 0; i < NCUR; i++)
-        vigil_canon_one(currency_words[i].w, curcanon[i], sizeof curcanon[i]);
+    for (size_t i = 0; i < NCUR; i++) {
+        size_t n = vigil_canon_one(currency_words[i].w, curcanon[i], sizeof curcanon[i]);
+        if (n && n < 32)
+            triglens[(unsigned char)curcanon[i][0]] |= 1u << n;
+    }
+    for (size_t i = 0; i < NNUM; i++)
+        if ((numwords[i].kind == 2 || numwords[i].kind == 3) && numlen[i] && numlen[i] < 32)
+            triglens[(unsigned char)numcanon[i][0]] |= 1u << numlen[i];
 }
 
 static const numword *num_of(const vigil_tokens *t, const char *text, size_t i, double *digits)
@@ -1121,10 +1128,33 @@ static const char *currency_word(const vigil_tokens *t, size_t i)
     return NULL;
 }
 
+/* True when some token may be a thousand/million word or a currency word: without one, no
+ * amount in words is reported (find_money_words needs either), and the walk over number words
+ * is skipped. A first-byte and length test, then the exact lookups. */
+static bool money_words_possible(const vigil_tokens *t, const char *text)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const char *w = vigil_token_str(t, i);
+        size_t n = t->v[i].len;
+        if (n >= 32 || !(triglens[(unsigned char)w[0]] & (1u << n)))
+            continue;
+        if (currency_word(t, i))
+            return true;
+        double d;
+        const numword *nw = num_of(t, text, i, &d);
+        (void)d;
+        if (nw && (nw->kind == 2 || nw->kind == 3))
+            return true;
+    }
+    return false;
+}
+
 static size_t find_money_words(const vigil_tokens *t, const char *text, money *out, size_t cap)
 {
     pthread_once(&num_once, num_init);
     size_t n = 0;
+    if (!money_words_possible(t, text))
+        return 0;
     for (size_t i = 0; i < t->n && n < cap; i++) {
         double total = 0, cur = 0, half = 0;
         int seen = 0, big = 0;
