@@ -885,23 +885,17 @@ static vigil_status scan_unfused(vigil_tokens *t, const scan_ctx *c)
             w++;
             continue;
         }
-        char out[VIGIL_TOKEN_MAX + 1];
-        unsigned flags;
-        size_t n = canon_of(fold + tok->off, tok->len, tok->flags, out, &flags);
-        if (n == 0)
-            continue;
-        /* keep the folded characters for sub-run matching */
+        /* a spelled run keeps its folded characters, for sub-run matching, before its
+         * canonical form (never cached: the cache is for single words) */
         size_t rl = tok->len > VIGIL_TOKEN_MAX ? VIGIL_TOKEN_MAX : tok->len;
         memcpy(o, fold + tok->off, rl);
+        if (!canon_miss(c, tok, fold + tok->off, o + rl, NULL, 0, 0))
+            continue;
         tok->raw_off = (uint32_t)t->nchars;
         tok->raw_len = (uint8_t)rl;
-        memcpy(o + rl, out, n);
         tok->off = (uint32_t)(t->nchars + rl);
-        t->nchars += rl + n;
-        tok->len = (uint16_t)n;
-        tok->flags = (uint8_t)(flags | VIGIL_TOK_SPELLED);
-        tok->hash = vigil_hash_token(c->k, out, n);
-        tok->lens = c->ix ? vigil_index_first_lens(c->ix, tok->hash) : 0;
+        t->nchars += rl + tok->len;
+        tok->flags |= VIGIL_TOK_SPELLED;
         w++;
     }
     t->n = w;
