@@ -53,6 +53,7 @@ def plate(r):
     a = "".join(r.choice(L) for _ in range(3))
     return r.choice(["%s-%04d" % (a, r.randrange(10000)), "%s %04d" % (a, r.randrange(10000)),
                      "%s-%02d-%02d" % (a, r.randrange(100), r.randrange(100)),
+                     "%s-%03d-%s" % (a, r.randrange(1000), r.choice(L)),
                      "%d%s%03d" % (r.randrange(1, 10), a, r.randrange(1000))])
 
 

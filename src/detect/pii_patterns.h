@@ -15,7 +15,11 @@ typedef struct pattern {
     vigil_pii_kind kind;
     unsigned flags;
     const char *re;
-    const char *trigger; /* for the fast pass, when `re` has no literal to anchor on */
+    /* For the fast pass, when `re` has no literal to anchor on: a shorter expression that
+     * matches inside every match of `re` (the exact pass then runs around it). Without them
+     * the plate, CURP and IPv4 patterns cost vectorscan as much as all the others together:
+     * 141 -> 301 MB/s for the fast pass over EDOS posts. */
+    const char *trigger;
 } pattern;
 
 #define CI (HS_FLAG_CASELESS)
@@ -48,10 +52,10 @@ static const pattern patterns[] = {
      "([a-z\\x80-\\xff0-9][a-z\\x80-\\xff0-9]+\\s+){1,4}(#\\s*|no\\.?\\s*|n\\xc3\\xbam\\.?\\s*)?"
      "[0-9]{1,5}\\b", NULL},
     /* plates: US ABC-1234, 1ABC234; Mexican ABC-12-34, ABC-123-A (upper case, as written) */
-    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{4}\\b", NULL},
+    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{4}\\b", "[A-Z][\\s-]?[0-9][0-9]"},
     {VIGIL_PII_PLATE, 0, "\\b[0-9][A-Z]{3}[0-9]{3}\\b", NULL},
-    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{2}[\\s-]?[0-9]{2}\\b", NULL},
-    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{3}[\\s-]?[A-Z]\\b", NULL},
+    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{2}[\\s-]?[0-9]{2}\\b", "[A-Z][\\s-]?[0-9][0-9]"},
+    {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{3}[\\s-]?[A-Z]\\b", "[A-Z][\\s-]?[0-9][0-9]"},
     /* coordinates: decimal latitude, longitude */
     {VIGIL_PII_COORDINATES, 0,
      "[-+]?\\b[0-9]{1,2}\\.[0-9]{4}[0-9]*\\s*,\\s*[-+]?[0-9]{1,3}\\.[0-9]{4}[0-9]*\\b", NULL},
@@ -61,11 +65,11 @@ static const pattern patterns[] = {
     {VIGIL_PII_CURP, CI,
      "\\b[A-Z][AEIOUX][A-Z]{2}[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[HM]"
      "(AS|BC|BS|CC|CL|CM|CS|CH|DF|DG|GT|GR|HG|JC|MC|MN|MS|NT|NL|OC|PL|QT|QR|SP|SL|SR|TC|TS|TL|"
-     "VZ|YN|ZS|NE)[B-DF-HJ-NP-TV-Z]{3}[A-Z0-9][0-9]\\b", NULL},
+     "VZ|YN|ZS|NE)[B-DF-HJ-NP-TV-Z]{3}[A-Z0-9][0-9]\\b", "[0-9]{6}[HM]"},
     /* IPv4 */
     {VIGIL_PII_IP, 0,
      "\\b(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?"
-     "[0-9])){3}\\b", NULL},
+     "[0-9])){3}\\b", "[0-9]\\.[0-9]{1,3}\\.[0-9]"},
 };
 #define NPAT (sizeof patterns / sizeof *patterns)
 
