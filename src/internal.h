@@ -276,7 +276,11 @@ typedef struct vigil_threat_state {
     vigil_explain explain[VIGIL_THREAT_SPANS];
     size_t nexplain;
     vigil_model_cache *mcache; /* owned by the scanner; may be NULL */
+    uint32_t *cls;             /* the tokens' word classes (threat.c), ncls of room */
+    size_t ncls;
 } vigil_threat_state;
+/* Frees what vigil_threat_detect allocated in ts (not the model cache). */
+void vigil_threat_state_free(vigil_threat_state *ts);
 
 /* Runs the rules and the model over a document's hashed tokens (either may be NULL). */
 vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *m, const vigil_tokens *t,

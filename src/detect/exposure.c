@@ -105,6 +105,7 @@ void vigil_scanner_destroy(vigil_scanner *s)
     vigil_pii_scanner_free(s->pii);
     vigil_canon_cache_free(s->cache);
     vigil_model_cache_free(s->threat.mcache);
+    vigil_threat_state_free(&s->threat);
     free(s->hits);
     free(s->tmp);
     free(s->people);

@@ -221,6 +221,13 @@ static bool may_match(const char *text, size_t len)
     return false;
 }
 
+/* A digit written as a word ("five", "cinco"): one digit, not written with digits. */
+static inline bool spelled_digit(const vigil_tokens *t, const char *text, size_t i)
+{
+    const vigil_token *k = &t->v[i];
+    return (k->flags & VIGIL_TOK_DIGITS) && k->len == 1 && !isdigit((unsigned char)text[k->start]);
+}
+
 vigil_status vigil_pii_scan(vigil_pii_scanner *p, const char *text, size_t len,
                             const vigil_tokens *t, const vigil_pii_match **out, size_t *n)
 {
@@ -255,17 +262,15 @@ vigil_status vigil_pii_scan(vigil_pii_scanner *p, const char *text, size_t len,
         at = stop - WINDOW / 2; /* > end: progress */
     }
     /* phone numbers spelled out: 7 or more digit words in a row ("five five five ...") */
-    for (size_t i = 0; t && i < t->n && p->n < p->cap;) {
-        size_t j = i, digits = 0;
-        while (j < t->n && (t->v[j].flags & VIGIL_TOK_DIGITS) && t->v[j].len == 1 &&
-               !isdigit((unsigned char)text[t->v[j].start]) &&
-               (j == i || t->v[j].start - t->v[j - 1].end <= 3)) {
-            digits++;
+    for (size_t i = 0; t && i < t->n && p->n < p->cap; i++) {
+        if (!spelled_digit(t, text, i))
+            continue;
+        size_t j = i + 1;
+        while (j < t->n && spelled_digit(t, text, j) && t->v[j].start - t->v[j - 1].end <= 3)
             j++;
-        }
-        if (digits >= 7)
+        if (j - i >= 7)
             p->m[p->n++] = (vigil_pii_match){VIGIL_PII_PHONE, t->v[i].start, t->v[j - 1].end};
-        i = j > i ? j : i + 1;
+        i = j - 1;
     }
     /* merge overlapping matches of one kind; SSNs and phones in a coordinate pair are parts */
     qsort(p->m, p->n, sizeof *p->m, cmp_match);

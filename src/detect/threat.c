@@ -11,9 +11,11 @@
  * raw text (the tokenizer would read "50k" as leetspeak) and makes a bounty when a bounty rule,
  * a harm word or a target is near it.
  *
- * Matching cost: a rule is tried only where its first element can match. Word-starting rules
- * are found through a hash table keyed by token hash; prefix-starting rules only on tokens
- * whose first three letters begin some prefix.
+ * Matching cost: every token gets a word class first (build_classes): words that belong to the
+ * same word sets share one, and class 0, "in no set", is what most words get. A class carries
+ * its sets as a bit mask and the rules that can start with it, so a pattern element is one bit
+ * test, a document knows exactly which sets it has (a rule needing a set the document lacks is
+ * not tried), and a token starts only the rules listed for its class.
  */
 #include "../internal.h"
 
@@ -52,27 +54,11 @@ const char *vigil_label_name(vigil_label l)
 
 typedef struct wordset {
     uint64_t *hash;
+    char **word; /* the canonical word of each hash (build_classes) */
     size_t nhash;
     char **prefix;
     size_t nprefix;
-    /* presence filters (build_index): bits of the words' hashes and of the prefixes' first
-     * three bytes, tested against the same bits of a document's tokens */
-    uint64_t wbits[16];
-    uint64_t pbits[32];
 } wordset;
-
-/* A document's presence filters (find_matches), and per word set whether the document may
- * have one of its words (0 not yet known, 1 no, 2 maybe): sets are shared by many rules. */
-typedef struct docbits {
-    uint64_t w[16];
-    uint64_t p[32];
-    uint8_t *known;
-} docbits;
-
-static inline unsigned wbit(uint64_t h)
-{
-    return (unsigned)(h >> 40) & 1023;
-}
 
 typedef struct elem {
     int set;      /* index into sets, or -1 for a gap */
@@ -103,22 +89,32 @@ struct vigil_rules {
     size_t nrules;
     named *lists;
     size_t nlists;
-    /* start index: token hash -> rules whose first element has that word */
-    uint64_t *start_key;
-    uint32_t *start_rule;
-    size_t nstart;
-    /* rules whose first element has a prefix, as (first three bytes, rule) pairs sorted */
-    uint64_t *prefix_rules; /* p3 << 32 | rule */
-    size_t nprefix_rules;
-    uint32_t prefix3[64];   /* 2048-bit filter on the first 3 bytes of every prefix */
-    uint64_t startbits[1024]; /* 65536-bit filter on start_key: most tokens start no rule */
-    /* open-addressing table: word hash -> its run [lo, lo + n) in start_key (a binary search
-     * per token was a tenth of threat detection) */
-    struct startslot {
+    /* Word classes (build_classes). Class c has the sets cmask[c * mw ..] (one bit per set)
+     * and starts the rules cstart_rule[cstart[c] .. cstart[c + 1]). A token's class is its
+     * word's (exact table, by keyed token hash), else its longest prefix's, else 0. */
+    size_t mw; /* 64-bit words per set mask */
+    size_t nclass;
+    uint64_t *cmask;
+    uint32_t *cstart;
+    uint32_t *cstart_rule;
+    uint64_t *rmask; /* per rule, the sets its words need (mw words each) */
+    struct exactslot {
         uint64_t key;
-        uint32_t lo, n;
-    } *start_tab;
-    size_t start_mask;
+        uint32_t cls; /* 0: empty slot */
+    } *exact_tab;
+    size_t exact_mask;
+    uint64_t exact_bits[1024]; /* 65536-bit filter on the words' hashes: most tokens are none */
+    struct pfx {
+        char *s;
+        size_t len;
+        uint32_t cls;
+    } *pfx;                 /* by first byte, longer first */
+    size_t npfx;
+    uint32_t pfx_at[257];   /* the run of prefixes of each first byte */
+    /* filters on the first bytes of every prefix: [0] its first four (hashed), [1] three
+     * (hashed), [2] two, [3] one, each used only when some prefix is that short (plen bit) */
+    uint64_t pfilter[4][1024];
+    unsigned plen;
 };
 
 /* ------------------------------------------------------------------ loading */
@@ -126,6 +122,9 @@ struct vigil_rules {
 static void set_free(wordset *s)
 {
     free(s->hash);
+    for (size_t i = 0; i < s->nhash; i++)
+        free(s->word[i]);
+    free(s->word);
     for (size_t i = 0; i < s->nprefix; i++)
         free(s->prefix[i]);
     free(s->prefix);
@@ -140,22 +139,13 @@ void vigil_rules_free(vigil_rules *r)
     free(r->sets);
     free(r->rules);
     free(r->lists);
-    free(r->start_key);
-    free(r->start_tab);
-    free(r->start_rule);
-    free(r->prefix_rules);
+    free(r->cmask);
+    free(r->cstart);
+    free(r->cstart_rule);
+    free(r->rmask);
+    free(r->exact_tab);
+    free(r->pfx);
     free(r);
-}
-
-static inline uint32_t p3(const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    uint32_t h = n ? u[0] : 0;
-    if (n > 1)
-        h = h * 31 + u[1];
-    if (n > 2)
-        h = h * 31 + u[2];
-    return h & 2047;
 }
 
 /* Adds one word (canonicalized) or prefix ("word*") to a set. */
@@ -182,13 +172,16 @@ static vigil_status set_add(vigil_rules *r, wordset *s, const char *w, size_t n,
         if (!(p[s->nprefix] = strndup(c, cl)))
             return VIGIL_ERR_NOMEM;
         s->nprefix++;
-        r->prefix3[p3(c, cl) >> 5] |= 1u << (p3(c, cl) & 31);
         return VIGIL_OK;
     }
     uint64_t *h = realloc(s->hash, (s->nhash + 1) * sizeof *h);
-    if (!h)
+    if (h)
+        s->hash = h;
+    char **wd = realloc(s->word, (s->nhash + 1) * sizeof *wd);
+    if (wd)
+        s->word = wd;
+    if (!h || !wd || !(wd[s->nhash] = strndup(c, cl)))
         return VIGIL_ERR_NOMEM;
-    s->hash = h;
     h[s->nhash++] = vigil_hash_token(r->keys, c, cl);
     return VIGIL_OK;
 }
@@ -226,15 +219,21 @@ static vigil_status set_merge(vigil_rules *r, int dst, const char *name, size_t 
     wordset *d = &r->sets[dst];
     const wordset *s = &r->sets[src];
     uint64_t *h = realloc(d->hash, (d->nhash + s->nhash + 1) * sizeof *h);
+    char **wd = realloc(d->word, (d->nhash + s->nhash + 1) * sizeof *wd);
     char **pf = realloc(d->prefix, (d->nprefix + s->nprefix + 1) * sizeof *pf);
     if (h)
         d->hash = h;
+    if (wd)
+        d->word = wd;
     if (pf)
         d->prefix = pf;
-    if (!h || !pf)
+    if (!h || !wd || !pf)
         return VIGIL_ERR_NOMEM;
-    memcpy(d->hash + d->nhash, s->hash, s->nhash * sizeof *h);
-    d->nhash += s->nhash;
+    for (size_t i = 0; i < s->nhash; i++) {
+        if (!(d->word[d->nhash] = strdup(s->word[i])))
+            return VIGIL_ERR_NOMEM;
+        d->hash[d->nhash++] = s->hash[i];
+    }
     for (size_t i = 0; i < s->nprefix; i++) {
         if (!(d->prefix[d->nprefix] = strdup(s->prefix[i])))
             return VIGIL_ERR_NOMEM;
@@ -490,88 +489,250 @@ static bool replaces(const char *text)
     return false;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sets a bit of mask m. */
+static inline void mask_set(uint64_t *m, size_t bit)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    m[bit >> 6] |= 1ull << (bit & 63);
 }
 
-static vigil_status build_index(vigil_rules *r)
+static inline bool mask_has(const uint64_t *m, size_t bit)
 {
+    return (m[bit >> 6] >> (bit & 63)) & 1;
+}
+
+typedef struct classbuild {
+    uint64_t *key;  /* per class: exact sets then prefix sets, 2 * mw words */
+    uint32_t *slot; /* hash table of class numbers + 1 */
+    size_t n, mask;
+} classbuild;
+
+/* The class of the word in sets `exact` (by the word itself) and `pre` (by its prefixes); the
+ * table has room for every class there can be (one per word and per prefix). */
+static long intern_class(classbuild *cb, size_t mw, const uint64_t *exact, const uint64_t *pre)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t w = 0; w < mw; w++)
+        h = (h ^ exact[w] ^ (pre[w] * 0x9E3779B97F4A7C15ull)) * 1099511628211ull;
+    size_t x = (size_t)(h ^ (h >> 29)) & cb->mask;
+    for (; cb->slot[x]; x = (x + 1) & cb->mask) {
+        const uint64_t *k = cb->key + (cb->slot[x] - 1) * 2 * mw;
+        if (memcmp(k, exact, mw * 8) == 0 && memcmp(k + mw, pre, mw * 8) == 0)
+            return (long)cb->slot[x] - 1;
+    }
+    memcpy(cb->key + cb->n * 2 * mw, exact, mw * 8);
+    memcpy(cb->key + cb->n * 2 * mw + mw, pre, mw * 8);
+    cb->slot[x] = (uint32_t)++cb->n;
+    return (long)cb->n - 1;
+}
+
+typedef struct wordref {
+    uint64_t hash;
+    uint32_t set;
+    const char *word;
+} wordref;
+
+static int cmp_wordref(const void *a, const void *b)
+{
+    const wordref *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return x->set < y->set ? -1 : x->set > y->set;
+}
+
+static int cmp_pfx(const void *a, const void *b)
+{
+    const struct pfx *x = a, *y = b;
+    if ((unsigned char)x->s[0] != (unsigned char)y->s[0])
+        return (unsigned char)x->s[0] < (unsigned char)y->s[0] ? -1 : 1;
+    if (x->len != y->len)
+        return x->len > y->len ? -1 : 1; /* longer first: the longest prefix is found first */
+    return strcmp(x->s, y->s);
+}
+
+/* The filter bit of the first k (3 or 4) bytes of w. */
+static inline unsigned pfilter_bit(const char *w, size_t k)
+{
+    uint32_t x = 0;
+    memcpy(&x, w, k);
+    return (x * 0x9E3779B1u) >> 16;
+}
+
+/* False when word w[0..n) (n > 0) starts no prefix, by the filters on first bytes; most
+ * words start none. */
+static inline bool may_have_prefix(const vigil_rules *r, const char *w, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)w;
+    return (n >= 4 && mask_has(r->pfilter[0], pfilter_bit(w, 4))) ||
+           ((r->plen & 8) && n >= 3 && mask_has(r->pfilter[1], pfilter_bit(w, 3))) ||
+           ((r->plen & 4) && n >= 2 && mask_has(r->pfilter[2], (unsigned)u[0] << 8 | u[1])) ||
+           ((r->plen & 2) && mask_has(r->pfilter[3], u[0]));
+}
+
+/* The longest prefix (index into r->pfx) that word w[0..n) starts with, or -1. */
+static long longest_prefix(const vigil_rules *r, const char *w, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)w;
+    if (n == 0 || !may_have_prefix(r, w, n))
+        return -1;
+    for (uint32_t k = r->pfx_at[u[0]]; k < r->pfx_at[u[0] + 1]; k++)
+        if (r->pfx[k].len <= n && memcmp(r->pfx[k].s, w, r->pfx[k].len) == 0)
+            return (long)k;
+    return -1;
+}
+
+/* Builds the word classes, the exact-word table and the prefix table (see struct vigil_rules). */
+static vigil_status build_classes(vigil_rules *r)
+{
+    size_t mw = r->mw = (r->nsets + 63) / 64 ? (r->nsets + 63) / 64 : 1;
+    vigil_status st = VIGIL_ERR_NOMEM;
+    classbuild cb = {0};
+    uint64_t *own = NULL, *chain = NULL, *ex = NULL, *zero = calloc(mw, 8);
+    uint64_t *keys = NULL;
+    uint32_t *kcls = NULL;
+    wordref *refs = NULL;
+    size_t nkeys = 0, npre = 0, nwords = 0;
+    /* distinct prefixes, each with the sets that list it (own) */
     for (size_t i = 0; i < r->nsets; i++) {
-        wordset *w = &r->sets[i];
-        memset(w->wbits, 0, sizeof w->wbits);
-        memset(w->pbits, 0, sizeof w->pbits);
-        for (size_t k = 0; k < w->nhash; k++)
-            w->wbits[wbit(w->hash[k]) >> 6] |= 1ull << (wbit(w->hash[k]) & 63);
-        for (size_t k = 0; k < w->nprefix; k++) {
-            uint32_t q = p3(w->prefix[k], strlen(w->prefix[k]));
-            w->pbits[q >> 6] |= 1ull << (q & 63);
-        }
+        npre += r->sets[i].nprefix;
+        nwords += r->sets[i].nhash;
     }
-    size_t cap = 0;
-    for (size_t i = 0; i < r->nrules; i++)
-        cap += r->sets[r->rules[i].e[0].set].nhash;
-    r->start_key = malloc((cap + 1) * sizeof *r->start_key);
-    r->start_rule = malloc((cap + 1) * sizeof *r->start_rule);
-    size_t pcap = 0;
-    for (size_t i = 0; i < r->nrules; i++)
-        pcap += r->sets[r->rules[i].e[0].set].nprefix;
-    r->prefix_rules = malloc((pcap + 1) * sizeof *r->prefix_rules);
-    if (!r->start_key || !r->start_rule || !r->prefix_rules)
-        return VIGIL_ERR_NOMEM;
-    for (size_t i = 0; i < r->nrules; i++) {
-        const wordset *s = &r->sets[r->rules[i].e[0].set];
-        for (size_t k = 0; k < s->nhash; k++) {
-            r->start_key[r->nstart] = s->hash[k];
-            r->start_rule[r->nstart++] = (uint32_t)i;
+    r->pfx = calloc(npre + 1, sizeof *r->pfx);
+    own = calloc((npre + 1) * mw, 8);
+    chain = calloc((npre + 1) * mw, 8);
+    ex = calloc(mw, 8);
+    keys = malloc((nwords + 1) * sizeof *keys);
+    kcls = malloc((nwords + 1) * sizeof *kcls);
+    refs = malloc((nwords + 1) * sizeof *refs);
+    for (cb.mask = 15; cb.mask < 2 * (nwords + npre + 1); cb.mask = 2 * cb.mask + 1)
+        ;
+    cb.slot = calloc(cb.mask + 1, sizeof *cb.slot);
+    cb.key = malloc((nwords + npre + 1) * 2 * mw * sizeof *cb.key);
+    if (!zero || !r->pfx || !own || !chain || !ex || !keys || !kcls || !refs || !cb.slot ||
+        !cb.key)
+        goto out;
+    for (size_t i = 0; i < r->nsets; i++)
+        for (size_t k = 0; k < r->sets[i].nprefix; k++) {
+            const char *p = r->sets[i].prefix[k];
+            size_t j = 0;
+            while (j < r->npfx && strcmp(r->pfx[j].s, p) != 0)
+                j++;
+            if (j == r->npfx)
+                r->pfx[r->npfx++] = (struct pfx){(char *)p, strlen(p), 0};
+            mask_set(own + j * mw, i);
         }
-        for (size_t k = 0; k < s->nprefix; k++)
-            r->prefix_rules[r->nprefix_rules++] =
-                (uint64_t)p3(s->prefix[k], strlen(s->prefix[k])) << 32 | (uint32_t)i;
+    /* sort the prefixes, carrying their own sets along */
+    for (size_t i = 0; i < r->npfx; i++)
+        r->pfx[i].cls = (uint32_t)i; /* original index, for now */
+    qsort(r->pfx, r->npfx, sizeof *r->pfx, cmp_pfx);
+    /* a prefix's sets are its own and those of every shorter prefix of it */
+    for (size_t i = 0; i < r->npfx; i++)
+        for (size_t j = 0; j < r->npfx; j++)
+            if (r->pfx[j].len <= r->pfx[i].len &&
+                memcmp(r->pfx[j].s, r->pfx[i].s, r->pfx[j].len) == 0)
+                for (size_t w = 0; w < mw; w++)
+                    chain[i * mw + w] |= own[r->pfx[j].cls * mw + w];
+    memset(r->pfilter, 0, sizeof r->pfilter);
+    memset(r->pfx_at, 0, sizeof r->pfx_at);
+    r->plen = 0;
+    for (size_t i = 0; i < r->npfx; i++) {
+        const char *p = r->pfx[i].s;
+        const unsigned char *u = (const unsigned char *)p;
+        size_t l = r->pfx[i].len;
+        if (l >= 4)
+            mask_set(r->pfilter[0], pfilter_bit(p, 4));
+        else if (l == 3)
+            mask_set(r->pfilter[1], pfilter_bit(p, 3));
+        else if (l == 2)
+            mask_set(r->pfilter[2], (unsigned)u[0] << 8 | u[1]);
+        else
+            mask_set(r->pfilter[3], u[0]);
+        r->plen |= l < 4 ? 1u << l : 0;
+        r->pfx_at[u[0] + 1]++;
     }
-    /* a token is tried only against the rules whose first prefix shares its first bytes */
-    if (r->nprefix_rules)
-        qsort(r->prefix_rules, r->nprefix_rules, sizeof *r->prefix_rules, cmp_u64);
-    size_t u = 0;
-    for (size_t i = 0; i < r->nprefix_rules; i++)
-        if (u == 0 || r->prefix_rules[i] != r->prefix_rules[u - 1])
-            r->prefix_rules[u++] = r->prefix_rules[i];
-    r->nprefix_rules = u;
-    for (size_t i = 0; i < r->nstart; i++)
-        r->startbits[(r->start_key[i] >> 6) & 1023] |= 1ull << (r->start_key[i] & 63);
-    /* sort (key, rule) pairs by key for binary search */
-    for (size_t i = 1; i < r->nstart; i++) {
-        uint64_t k = r->start_key[i];
-        uint32_t v = r->start_rule[i];
+    for (size_t b = 0; b < 256; b++)
+        r->pfx_at[b + 1] += r->pfx_at[b];
+    /* class 0: in no set; then one per prefix; then one per distinct word */
+    intern_class(&cb, mw, zero, zero);
+    for (size_t i = 0; i < r->npfx; i++)
+        r->pfx[i].cls = (uint32_t)intern_class(&cb, mw, zero, chain + i * mw);
+    /* the words, grouped by hash: a word's exact sets are those of its group */
+    size_t nref = 0;
+    for (size_t i = 0; i < r->nsets; i++)
+        for (size_t k = 0; k < r->sets[i].nhash; k++)
+            refs[nref++] = (wordref){r->sets[i].hash[k], (uint32_t)i, r->sets[i].word[k]};
+    qsort(refs, nref, sizeof *refs, cmp_wordref);
+    for (size_t i = 0; i < nref;) {
+        memset(ex, 0, mw * 8);
         size_t j = i;
-        while (j > 0 && (r->start_key[j - 1] > k ||
-                         (r->start_key[j - 1] == k && r->start_rule[j - 1] > v))) {
-            r->start_key[j] = r->start_key[j - 1];
-            r->start_rule[j] = r->start_rule[j - 1];
-            j--;
-        }
-        r->start_key[j] = k;
-        r->start_rule[j] = v;
-    }
-    size_t slots = 16;
-    while (slots < 2 * r->nstart + 2)
-        slots *= 2;
-    r->start_tab = calloc(slots, sizeof *r->start_tab);
-    if (!r->start_tab)
-        return VIGIL_ERR_NOMEM;
-    r->start_mask = slots - 1;
-    for (size_t i = 0; i < r->nstart;) {
-        size_t j = i;
-        while (j < r->nstart && r->start_key[j] == r->start_key[i])
-            j++;
-        size_t h = (size_t)(r->start_key[i] * 0x9E3779B97F4A7C15ull >> 32) & r->start_mask;
-        while (r->start_tab[h].n)
-            h = (h + 1) & r->start_mask;
-        r->start_tab[h] = (struct startslot){r->start_key[i], (uint32_t)i, (uint32_t)(j - i)};
+        for (; j < nref && refs[j].hash == refs[i].hash; j++)
+            mask_set(ex, refs[j].set);
+        const char *w = refs[i].word;
+        long pi = longest_prefix(r, w, strlen(w));
+        long c = intern_class(&cb, mw, ex, pi < 0 ? zero : chain + (size_t)pi * mw);
+        keys[nkeys] = refs[i].hash;
+        kcls[nkeys++] = (uint32_t)c;
         i = j;
     }
-    return VIGIL_OK;
+    /* exact-word table */
+    size_t slots = 16;
+    while (slots < 2 * nkeys + 2)
+        slots *= 2;
+    r->exact_tab = calloc(slots, sizeof *r->exact_tab);
+    if (!r->exact_tab)
+        goto out;
+    r->exact_mask = slots - 1;
+    for (size_t i = 0; i < nkeys; i++) {
+        size_t x = (size_t)(keys[i] * 0x9E3779B97F4A7C15ull >> 32) & r->exact_mask;
+        while (r->exact_tab[x].cls)
+            x = (x + 1) & r->exact_mask;
+        r->exact_tab[x] = (struct exactslot){keys[i], kcls[i]};
+        mask_set(r->exact_bits, keys[i] >> 48);
+    }
+    /* class masks (exact | prefix) and start rules: first the rules whose first element has the
+     * word itself, then those it reaches by a prefix, each in file order */
+    r->nclass = cb.n;
+    r->cmask = calloc(cb.n * mw, 8);
+    r->cstart = calloc(cb.n + 1, sizeof *r->cstart);
+    r->rmask = calloc(r->nrules * mw + 1, 8);
+    size_t nstart = 0;
+    for (size_t c = 0; c < cb.n; c++)
+        for (size_t i = 0; i < r->nrules; i++)
+            nstart += mask_has(cb.key + c * 2 * mw, (size_t)r->rules[i].e[0].set) ||
+                      mask_has(cb.key + c * 2 * mw + mw, (size_t)r->rules[i].e[0].set);
+    r->cstart_rule = malloc((nstart + 1) * sizeof *r->cstart_rule);
+    if (!r->cmask || !r->cstart || !r->rmask || !r->cstart_rule)
+        goto out;
+    nstart = 0;
+    for (size_t c = 0; c < cb.n; c++) {
+        const uint64_t *e = cb.key + c * 2 * mw, *p = e + mw;
+        for (size_t w = 0; w < mw; w++)
+            r->cmask[c * mw + w] = e[w] | p[w];
+        r->cstart[c] = (uint32_t)nstart;
+        for (size_t i = 0; i < r->nrules; i++)
+            if (mask_has(e, (size_t)r->rules[i].e[0].set))
+                r->cstart_rule[nstart++] = (uint32_t)i;
+        for (size_t i = 0; i < r->nrules; i++)
+            if (!mask_has(e, (size_t)r->rules[i].e[0].set) &&
+                mask_has(p, (size_t)r->rules[i].e[0].set))
+                r->cstart_rule[nstart++] = (uint32_t)i;
+    }
+    r->cstart[cb.n] = (uint32_t)nstart;
+    for (size_t i = 0; i < r->nrules; i++)
+        for (unsigned k = 0; k < r->rules[i].ne; k++)
+            if (r->rules[i].e[k].set >= 0)
+                mask_set(r->rmask + i * mw, (size_t)r->rules[i].e[k].set);
+    st = VIGIL_OK;
+out:
+    free(cb.key);
+    free(cb.slot);
+    free(refs);
+    free(own);
+    free(chain);
+    free(ex);
+    free(zero);
+    free(keys);
+    free(kcls);
+    return st;
 }
 
 static vigil_rules *rules_new(const vigil_keys *keys)
@@ -592,7 +753,7 @@ static vigil_rules *rules_new(const vigil_keys *keys)
 static vigil_status rules_finish(vigil_rules *r, vigil_status st, vigil_rules **out)
 {
     if (st == VIGIL_OK)
-        st = build_index(r);
+        st = build_classes(r);
     if (st != VIGIL_OK) {
         vigil_rules_free(r);
         return st;
@@ -659,46 +820,48 @@ typedef struct tmatch {
     unsigned npos;
 } tmatch;
 
-static bool in_set(const vigil_rules *r, const wordset *s, const vigil_tokens *t, size_t i)
+/* A token's word class (see struct vigil_rules). */
+static inline uint32_t class_of(const vigil_rules *r, const vigil_tokens *t, size_t i)
 {
     uint64_t h = t->v[i].hash;
-    unsigned b = wbit(h);
-    /* the set's own presence bits first: most tokens are in no set */
-    if (s->wbits[b >> 6] & (1ull << (b & 63)))
-        for (size_t k = 0; k < s->nhash; k++)
-            if (s->hash[k] == h)
-                return true;
-    if (s->nprefix) {
-        const char *w = vigil_token_str(t, i);
-        size_t n = t->v[i].len;
-        uint32_t q = p3(w, n);
-        if (!(s->pbits[q >> 6] & (1ull << (q & 63))) || !(r->prefix3[q >> 5] & (1u << (q & 31))))
-            return false;
-        for (size_t k = 0; k < s->nprefix; k++) {
-            if (s->prefix[k][0] != w[0])
-                continue; /* cheap reject before the length */
-            size_t pl = strlen(s->prefix[k]);
-            if (pl <= n && memcmp(s->prefix[k], w, pl) == 0)
-                return true;
-        }
-    }
-    return false;
+    if (mask_has(r->exact_bits, h >> 48))
+        for (size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 32) & r->exact_mask;
+             r->exact_tab[x].cls; x = (x + 1) & r->exact_mask)
+            if (r->exact_tab[x].key == h)
+                return r->exact_tab[x].cls;
+    const char *w = vigil_token_str(t, i);
+    if (!may_have_prefix(r, w, t->v[i].len))
+        return 0;
+    long k = longest_prefix(r, w, t->v[i].len);
+    return k < 0 ? 0 : r->pfx[k].cls;
+}
+
+/* What matching one document needs: its tokens' classes and the sets it has. */
+typedef struct docwords {
+    const uint32_t *cls;
+    const uint64_t *has;
+    uint8_t *ok; /* per rule: 0 not yet known, 1 lacks a set, 2 has every set */
+} docwords;
+
+static inline bool in_set(const vigil_rules *r, int set, const docwords *d, size_t i)
+{
+    return mask_has(r->cmask + d->cls[i] * r->mw, (size_t)set);
 }
 
 /* Matches elements e[k..] from token pos, recording the token of each word element in m. */
 static bool match_from(const vigil_rules *r, const rule *ru, unsigned k, size_t pos,
-                       const vigil_tokens *t, tmatch *m)
+                       const vigil_tokens *t, const docwords *d, tmatch *m)
 {
     if (k == ru->ne)
         return true;
     const elem *e = &ru->e[k];
     if (e->set < 0) {
         for (unsigned g = 0; g <= e->gap && pos + g < t->n; g++)
-            if (match_from(r, ru, k + 1, pos + g, t, m))
+            if (match_from(r, ru, k + 1, pos + g, t, d, m))
                 return true;
         return false;
     }
-    if (pos >= t->n || !in_set(r, &r->sets[e->set], t, pos))
+    if (pos >= t->n || !in_set(r, e->set, d, pos))
         return false;
     /* a pattern does not run across a long gap */
     if (k > 0 && pos > 0 && t->v[pos].start - t->v[pos - 1].end > VIGIL_GAP_MAX)
@@ -706,7 +869,7 @@ static bool match_from(const vigil_rules *r, const rule *ru, unsigned k, size_t 
     unsigned saved = m->npos;
     m->pos[m->npos++] = (uint32_t)pos;
     m->last = (uint32_t)pos;
-    if (match_from(r, ru, k + 1, pos + 1, t, m))
+    if (match_from(r, ru, k + 1, pos + 1, t, d, m))
         return true;
     m->npos = saved;
     return false;
@@ -717,44 +880,6 @@ typedef struct money {
     char currency[4];
     size_t start, end;
 } money;
-
-/* False when some word element of the rule (after the first, which matched) has no word in the
- * document at all: most rule attempts (54 per EDOS post, 0.8% of them matching) end there, and
- * this test costs a few word ANDs instead of a walk through the pattern. */
-static bool may_match(const vigil_rules *r, const rule *ru, docbits *d)
-{
-    for (unsigned k = 1; k < ru->ne; k++) {
-        int set = ru->e[k].set;
-        if (set < 0)
-            continue;
-        if (!d->known[set]) {
-            const wordset *w = &r->sets[set];
-            uint64_t any = 0;
-            for (int j = 0; j < 16; j++)
-                any |= w->wbits[j] & d->w[j];
-            if (!any && w->nprefix)
-                for (int j = 0; j < 32; j++)
-                    any |= w->pbits[j] & d->p[j];
-            d->known[set] = any ? 2 : 1;
-        }
-        if (d->known[set] == 1)
-            return false;
-    }
-    return true;
-}
-
-static void try_rule(const vigil_rules *r, uint32_t ri, size_t i, const vigil_tokens *t,
-                     docbits *d, tmatch *m, size_t *nm, size_t cap)
-{
-    if (*nm >= cap || !may_match(r, &r->rules[ri], d))
-        return;
-    tmatch *x = &m[*nm];
-    x->rule = ri;
-    x->first = x->last = (uint32_t)i;
-    x->npos = 0;
-    if (match_from(r, &r->rules[ri], 0, i, t, x))
-        (*nm)++;
-}
 
 /* A context modifier counts for a threat match when it ends before the threat's last word and
  * close enough before its first, and is not one of the words the rule itself spells out
@@ -770,56 +895,31 @@ static bool modifier_reaches(const rule *mo, const tmatch *mod, const tmatch *th
     return true;
 }
 
-static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, tmatch *m, size_t cap)
+/* Every rule match, tried where a token's class starts the rule and the document has every
+ * set the rule needs (most rule starts, 54 per EDOS post, end there). */
+static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, const docwords *d,
+                           tmatch *m, size_t cap)
 {
-    size_t nm = 0;
-    docbits d;
-    uint8_t known[MAX_SETS];
-    memset(&d, 0, sizeof d);
-    memset(known, 0, r->nsets);
-    d.known = known;
-    for (size_t i = 0; i < t->n; i++) {
-        unsigned b = wbit(t->v[i].hash);
-        d.w[b >> 6] |= 1ull << (b & 63);
-        uint32_t q = p3(vigil_token_str(t, i), t->v[i].len);
-        d.p[q >> 6] |= 1ull << (q & 63);
-    }
+    size_t nm = 0, mw = r->mw;
     for (size_t i = 0; i < t->n && nm < cap; i++) {
-        uint64_t h = t->v[i].hash;
-        size_t lo = 0, hi2 = 0;
-        if (r->startbits[(h >> 6) & 1023] & (1ull << (h & 63))) {
-            size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 32) & r->start_mask;
-            for (; r->start_tab[x].n; x = (x + 1) & r->start_mask)
-                if (r->start_tab[x].key == h) {
-                    lo = r->start_tab[x].lo;
-                    hi2 = lo + r->start_tab[x].n;
-                    break;
-                }
-        }
-        for (size_t k = lo; k < hi2; k++)
-            try_rule(r, r->start_rule[k], i, t, &d, m, &nm, cap);
-        if (r->nprefix_rules) {
-            uint32_t q = p3(vigil_token_str(t, i), t->v[i].len);
-            if (r->prefix3[q >> 5] & (1u << (q & 31))) {
-                size_t a = 0, b = r->nprefix_rules;
-                while (a < b) {
-                    size_t mid = (a + b) / 2;
-                    if ((r->prefix_rules[mid] >> 32) < q)
-                        a = mid + 1;
-                    else
-                        b = mid;
-                }
-                for (size_t k = a; k < r->nprefix_rules && (r->prefix_rules[k] >> 32) == q;
-                     k++) {
-                    uint32_t ri = (uint32_t)r->prefix_rules[k];
-                    /* a rule already tried through its word start is not tried twice */
-                    bool tried = false;
-                    for (size_t w = lo; w < hi2; w++)
-                        tried |= r->start_rule[w] == ri;
-                    if (!tried)
-                        try_rule(r, ri, i, t, &d, m, &nm, cap);
-                }
+        uint32_t c = d->cls[i];
+        for (uint32_t k = r->cstart[c]; k < r->cstart[c + 1] && nm < cap; k++) {
+            uint32_t ri = r->cstart_rule[k];
+            if (!d->ok[ri]) {
+                const uint64_t *need = r->rmask + (size_t)ri * mw;
+                uint64_t lack = 0;
+                for (size_t w = 0; w < mw; w++)
+                    lack |= need[w] & ~d->has[w];
+                d->ok[ri] = lack ? 1 : 2;
             }
+            if (d->ok[ri] == 1)
+                continue;
+            tmatch *x = &m[nm];
+            x->rule = ri;
+            x->first = x->last = (uint32_t)i;
+            x->npos = 0;
+            if (match_from(r, &r->rules[ri], 0, i, t, d, x))
+                nm++;
         }
     }
     return nm;
@@ -1072,6 +1172,7 @@ static const struct {
                       {"pesos", "MXN"},   {"varos", "MXN"},   {"mxn", "MXN"},   {"euros", "EUR"}};
 #define NCUR (sizeof currency_words / sizeof *currency_words)
 static char curcanon[NCUR][16];
+static size_t curlen[NCUR];
 
 static void num_init(void)
 {
@@ -1087,6 +1188,7 @@ static void num_init(void)
     }
     for (size_t i = 0; i < NCUR; i++) {
         size_t n = vigil_canon_one(currency_words[i].w, curcanon[i], sizeof curcanon[i]);
+        curlen[i] = n;
         if (n && n < 32)
             triglens[(unsigned char)curcanon[i][0]] |= 1u << n;
     }
@@ -1123,7 +1225,7 @@ static const char *currency_word(const vigil_tokens *t, size_t i)
     const char *w = vigil_token_str(t, i);
     size_t n = t->v[i].len;
     for (size_t k = 0; k < NCUR; k++)
-        if (strlen(curcanon[k]) == n && memcmp(curcanon[k], w, n) == 0)
+        if (curlen[k] == n && curcanon[k][0] == w[0] && memcmp(curcanon[k], w, n) == 0)
             return currency_words[k].cur;
     return NULL;
 }
@@ -1222,7 +1324,30 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
     if (!r && !model)
         return VIGIL_OK;
     tmatch m[256];
-    size_t nm = r ? find_matches(r, t, m, 256) : 0;
+    size_t nm = 0;
+    if (r) {
+        if (ts->ncls < t->n) {
+            size_t cap = t->n < 1024 ? 1024 : t->n;
+            uint32_t *c = realloc(ts->cls, cap * sizeof *c);
+            if (!c)
+                return VIGIL_ERR_NOMEM;
+            ts->cls = c;
+            ts->ncls = cap;
+        }
+        uint64_t has[MAX_SETS / 64];
+        memset(has, 0, r->mw * sizeof *has);
+        for (size_t i = 0; i < t->n; i++) {
+            uint32_t c = class_of(r, t, i);
+            ts->cls[i] = c;
+            if (c)
+                for (size_t w = 0; w < r->mw; w++)
+                    has[w] |= r->cmask[c * r->mw + w];
+        }
+        uint8_t ok[MAX_RULES];
+        memset(ok, 0, r->nrules);
+        docwords d = {ts->cls, has, ok};
+        nm = find_matches(r, t, &d, m, 256);
+    }
     money mo[16];
     size_t nmo = find_money(text, len, mo, 16);
     nmo += find_money_words(t, text, mo + nmo, 16 - nmo);
@@ -1322,4 +1447,11 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
     }
     ts->threat.score = 1.0 - miss;
     return VIGIL_OK;
+}
+
+void vigil_threat_state_free(vigil_threat_state *ts)
+{
+    free(ts->cls);
+    ts->cls = NULL;
+    ts->ncls = 0;
 }

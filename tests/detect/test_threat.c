@@ -202,6 +202,66 @@ TEST(spans_and_explain)
     vigil_buf_free(&b);
 }
 
+/* The labels of text under rules `text` alone (no built-in rules, no model). */
+static unsigned labels_under(const char *rules_text, const char *text)
+{
+    setup();
+    char err[512];
+    vigil_rules *r = NULL;
+    vigil_scanner *s2 = NULL;
+    const vigil_result *res;
+    unsigned labels = ~0u;
+    if (vigil_rules_parse(vault, rules_text, &r, err, sizeof err) == VIGIL_OK &&
+        vigil_scanner_create(vault, &s2) == VIGIL_OK) {
+        vigil_scanner_set_rules(s2, r);
+        if (vigil_scan(s2, text, strlen(text), &res) == VIGIL_OK)
+            labels = res->threat.labels;
+    }
+    vigil_scanner_destroy(s2);
+    vigil_rules_free(r);
+    return labels;
+}
+
+/* Words reach rules through their word class: the word itself, its longest prefix and every
+ * shorter prefix of that, in any number of sets. */
+TEST(words_and_prefixes_in_many_sets)
+{
+    const char *rs = "list a: kill* slay\n"
+                     "rule violence 0.9: killer* squad\n"
+                     "rule stalking 0.9: @a|stalk house\n"
+                     "rule weapon 0.9: gun* show\n"
+                     "rule kidnapping 0.9: gunner boat\n"
+                     "rule bounty 0.9: zo* ~1 quux\n";
+    CHECK_EQ_INT(labels_under(rs, "the killers squad"), L(VIOLENCE));
+    CHECK_EQ_INT(labels_under(rs, "the killer squad"), L(VIOLENCE));
+    CHECK_EQ_INT(labels_under(rs, "the kill squad"), 0);
+    CHECK_EQ_INT(labels_under(rs, "a killing house"), L(STALKING));
+    CHECK_EQ_INT(labels_under(rs, "the killers house"), L(STALKING));
+    CHECK_EQ_INT(labels_under(rs, "slay house"), L(STALKING));
+    CHECK_EQ_INT(labels_under(rs, "slayer house"), 0);
+    CHECK_EQ_INT(labels_under(rs, "gunner show"), L(WEAPON));
+    CHECK_EQ_INT(labels_under(rs, "gunner boat"), L(KIDNAPPING));
+    CHECK_EQ_INT(labels_under(rs, "gunner boat and gunner show"), L(KIDNAPPING) | L(WEAPON));
+    CHECK_EQ_INT(labels_under(rs, "gunners boat"), 0);
+    /* prefixes of one or two letters */
+    CHECK_EQ_INT(labels_under(rs, "zorro the quux"), L(BOUNTY));
+    CHECK_EQ_INT(labels_under(rs, "zo quux"), L(BOUNTY));
+    CHECK_EQ_INT(labels_under(rs, "z quux"), 0);
+    CHECK_EQ_INT(labels_under("rule bounty 0.9: q* ~1 quux\n", "qa quux"), L(BOUNTY));
+    /* more sets than one 64-bit word of the class masks holds */
+    char big[16384] = "";
+    for (int i = 0; i < 150; i++) {
+        char line[96];
+        snprintf(line, sizeof line, "rule %s 0.9: w%dx|v%dx ~1 partner%dx\n",
+                 i % 2 ? "stalking" : "violence", i, i, i);
+        strcat(big, line);
+    }
+    CHECK_EQ_INT(labels_under(big, "w77x partner77x"), L(STALKING));
+    CHECK_EQ_INT(labels_under(big, "v140x and partner140x"), L(VIOLENCE));
+    CHECK_EQ_INT(labels_under(big, "w77x partner78x"), 0);
+    CHECK_EQ_INT(labels_under(big, "partner77x w77x"), 0);
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -211,7 +271,7 @@ TEST(teardown)
     vault = NULL;
 }
 
-HARNESS_MAIN(T(loader_reports_the_line), T(rules_files_add_or_replace),
-             T(threats_in_english_and_spanish), T(disguised_threats_still_match),
-             T(context_lowers_the_score), T(money_and_bounties),
+HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
+             T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
+             T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
              T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
