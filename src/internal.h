@@ -30,6 +30,7 @@ typedef struct vigil_token {
     uint8_t flags;
     uint8_t raw_len;     /* folded characters before canonicalization (saturates at 255) */
     uint32_t raw_off;    /* spelled runs: their folded characters at chars + raw_off */
+    uint32_t tag;        /* vigil_tokenize_scan with a tagger: the word's tag */
     uint64_t lens;       /* index first-token filter bits (vigil_tokenize_scan only) */
     uint64_t hash;       /* keyed PRF of the canonical bytes (after vigil_tokens_hash) */
 } vigil_token;
@@ -42,6 +43,7 @@ typedef struct vigil_tokens {
     char *spare; /* vigil_tokenize_scan: the folded characters, canonicalized into chars */
     size_t scap;
     size_t nspelled; /* tokens merged from spelled runs */
+    uint64_t taggen; /* the tagger generation of the tokens' tags; 0: no tags */
 } vigil_tokens;
 
 /* Splits text into canonical tokens (see src/text/tokenize.c for the rules). Reuses the
@@ -62,6 +64,14 @@ struct vigil_keys;
 struct vigil_index;
 vigil_canon_cache *vigil_canon_cache_new(void);
 void vigil_canon_cache_free(vigil_canon_cache *c);
+/* A word's tag: what a later stage wants to know about a canonical word (threat rules: its word
+ * class), computed once per word of the canonicalization cache instead of once per token. A
+ * tagger is known by its generation, a number no other tagger has (the cache is cleared when it
+ * changes); fn NULL or gen 0 for none. */
+typedef uint32_t (*vigil_word_tagger)(const void *ctx, const char *canon, size_t len,
+                                      uint64_t hash);
+void vigil_canon_cache_set_tagger(vigil_canon_cache *c, vigil_word_tagger fn, const void *ctx,
+                                  uint64_t gen);
 /* vigil_tokenize, and each token hashed with k and given its first-token filter bits from ix
  * (0 when ix is NULL). */
 vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
@@ -296,6 +306,8 @@ vigil_status vigil_rules_parse(const vigil_vault *vault, const char *text, vigil
 vigil_status vigil_rules_parse_keys(const vigil_keys *keys, const char *text, vigil_rules **out,
                                     char *err, size_t errlen);
 size_t vigil_rules_count(const vigil_rules *r);
+/* The tagger that gives scanned tokens their word classes for rules r (NULL: none). */
+void vigil_rules_tagger(const vigil_rules *r, vigil_word_tagger *fn, uint64_t *gen);
 
 /* ------------------------------------------------------------------ detect/pii */
 

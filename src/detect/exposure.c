@@ -85,6 +85,11 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
 void vigil_scanner_set_rules(vigil_scanner *s, const vigil_rules *rules)
 {
     s->rules = rules;
+    /* tokens come with their word classes for these rules */
+    vigil_word_tagger fn;
+    uint64_t gen;
+    vigil_rules_tagger(rules, &fn, &gen);
+    vigil_canon_cache_set_tagger(s->cache, fn, rules, gen);
 }
 
 void vigil_scanner_set_pii(vigil_scanner *s, int enabled)

@@ -83,6 +83,7 @@ typedef struct named {
 
 struct vigil_rules {
     const vigil_keys *keys;
+    uint64_t gen; /* this rule set's tagger generation (vigil_rules_tagger) */
     wordset *sets;
     size_t nsets;
     rule *rules;
@@ -741,6 +742,8 @@ static vigil_rules *rules_new(const vigil_keys *keys)
     if (!r)
         return NULL;
     r->keys = keys;
+    static _Atomic uint64_t serial;
+    r->gen = ++serial;
     r->rules = calloc(MAX_RULES, sizeof *r->rules);
     if (!r->rules) {
         free(r);
@@ -820,20 +823,27 @@ typedef struct tmatch {
     unsigned npos;
 } tmatch;
 
-/* A token's word class (see struct vigil_rules). */
-static inline uint32_t class_of(const vigil_rules *r, const vigil_tokens *t, size_t i)
+/* The word class of canonical word w[0..n) with keyed hash h (see struct vigil_rules). */
+static uint32_t class_of_word(const vigil_rules *r, const char *w, size_t n, uint64_t h)
 {
-    uint64_t h = t->v[i].hash;
     if (mask_has(r->exact_bits, h >> 48))
         for (size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 32) & r->exact_mask;
              r->exact_tab[x].cls; x = (x + 1) & r->exact_mask)
             if (r->exact_tab[x].key == h)
                 return r->exact_tab[x].cls;
-    const char *w = vigil_token_str(t, i);
-    if (!may_have_prefix(r, w, t->v[i].len))
-        return 0;
-    long k = longest_prefix(r, w, t->v[i].len);
+    long k = longest_prefix(r, w, n);
     return k < 0 ? 0 : r->pfx[k].cls;
+}
+
+static uint32_t word_tag(const void *ctx, const char *w, size_t n, uint64_t hash)
+{
+    return class_of_word(ctx, w, n, hash);
+}
+
+void vigil_rules_tagger(const vigil_rules *r, vigil_word_tagger *fn, uint64_t *gen)
+{
+    *fn = r ? word_tag : NULL;
+    *gen = r ? r->gen : 0;
 }
 
 /* What matching one document needs: its tokens' classes and the sets it has. */
@@ -1334,10 +1344,14 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             ts->cls = c;
             ts->ncls = cap;
         }
+        /* the classes come with the tokens when the tokenizer had these rules as its tagger */
+        bool tagged = t->taggen && t->taggen == r->gen;
         uint64_t has[MAX_SETS / 64];
         memset(has, 0, r->mw * sizeof *has);
         for (size_t i = 0; i < t->n; i++) {
-            uint32_t c = class_of(r, t, i);
+            uint32_t c = tagged ? t->v[i].tag
+                                : class_of_word(r, vigil_token_str(t, i), t->v[i].len,
+                                                t->v[i].hash);
             ts->cls[i] = c;
             if (c)
                 for (size_t w = 0; w < r->mw; w++)

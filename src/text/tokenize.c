@@ -213,12 +213,17 @@ typedef struct canon_entry {
     char canon[16];  /* canonical bytes */
     uint8_t len;     /* canonical length; 0 for a dropped word */
     uint8_t flags;
+    uint32_t tag;    /* the tagger's tag */
     uint64_t lens;   /* first-token filter bits */
 } canon_entry;
+_Static_assert(sizeof(canon_entry) == 64, "one cache line per entry");
 
 struct vigil_canon_cache {
     const vigil_keys *keys;
     const vigil_index *ix;
+    vigil_word_tagger tagfn;
+    const void *tagctx;
+    uint64_t taggen;
     canon_entry e[VIGIL_CANON_CACHE];
 };
 
@@ -240,6 +245,8 @@ static __attribute__((noinline)) bool canon_miss(const scan_ctx *c, vigil_token 
     size_t n = canon_of(f, tok->len, tok->flags, out, &flags);
     uint64_t hash = n ? vigil_hash_token(c->k, out, n) : 0;
     uint64_t lens = n && c->ix ? vigil_index_first_lens(c->ix, hash) : 0;
+    const vigil_canon_cache *cc = c->cache;
+    uint32_t tag = n && cc->tagfn ? cc->tagfn(cc->tagctx, out, n, hash) : 0;
     if (e && n <= 15) {
         e->a = a;
         e->b = b;
@@ -249,6 +256,7 @@ static __attribute__((noinline)) bool canon_miss(const scan_ctx *c, vigil_token 
         memcpy(e->canon, out, n);
         e->hash = hash;
         e->lens = lens;
+        e->tag = tag;
     }
     if (n == 0)
         return false;
@@ -257,6 +265,7 @@ static __attribute__((noinline)) bool canon_miss(const scan_ctx *c, vigil_token 
     tok->flags = (uint8_t)flags;
     tok->hash = hash;
     tok->lens = lens;
+    tok->tag = tag;
     return true;
 }
 
@@ -291,6 +300,7 @@ static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f
     tok->flags = e->flags;
     tok->hash = e->hash;
     tok->lens = e->lens;
+    tok->tag = e->tag;
     return true;
 }
 
@@ -812,6 +822,7 @@ static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len, bool
 {
     t->n = 0;
     t->nchars = 0;
+    t->taggen = 0;
     if (len > UINT32_MAX)
         return VIGIL_ERR_LIMIT;
     const unsigned char *s = (const unsigned char *)text;
@@ -852,6 +863,19 @@ vigil_canon_cache *vigil_canon_cache_new(void)
 void vigil_canon_cache_free(vigil_canon_cache *c)
 {
     free(c);
+}
+
+void vigil_canon_cache_set_tagger(vigil_canon_cache *c, vigil_word_tagger fn, const void *ctx,
+                                  uint64_t gen)
+{
+    if (!fn)
+        gen = 0;
+    if (gen == c->taggen)
+        return;
+    memset(c->e, 0, sizeof c->e);
+    c->tagfn = gen ? fn : NULL;
+    c->tagctx = ctx;
+    c->taggen = gen;
 }
 
 /* The scan's tokenizer when a spelled run was merged: canonicalizes the tokens after folding
@@ -914,11 +938,15 @@ vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
     scan_ctx c = {k, ix, cache};
     bool spelled = false;
     vigil_status st = tokenize(t, text, len, false, &c, &spelled);
-    if (st != VIGIL_OK || !spelled)
-        return st;
-    /* rare: three one-character tokens in a row may merge into one word */
-    st = tokenize(t, text, len, false, NULL, NULL);
-    return st == VIGIL_OK ? scan_unfused(t, &c) : st;
+    if (st == VIGIL_OK && spelled) {
+        /* rare: three one-character tokens in a row may merge into one word */
+        st = tokenize(t, text, len, false, NULL, NULL);
+        if (st == VIGIL_OK)
+            st = scan_unfused(t, &c);
+    }
+    if (st == VIGIL_OK)
+        t->taggen = cache->taggen;
+    return st;
 }
 
 size_t vigil_canon_one(const char *word, char *out, size_t cap)

@@ -202,23 +202,29 @@ TEST(spans_and_explain)
     vigil_buf_free(&b);
 }
 
-/* The labels of text under rules `text` alone (no built-in rules, no model). */
+/* The labels of text under rules `text` alone (no built-in rules, no model). One scanner for
+ * every call: its tokens' word classes must follow the rules it is given (rule sets freed and
+ * parsed again may even share an address). */
 static unsigned labels_under(const char *rules_text, const char *text)
 {
     setup();
+    static vigil_scanner *s2;
     char err[512];
     vigil_rules *r = NULL;
-    vigil_scanner *s2 = NULL;
     const vigil_result *res;
     unsigned labels = ~0u;
-    if (vigil_rules_parse(vault, rules_text, &r, err, sizeof err) == VIGIL_OK &&
-        vigil_scanner_create(vault, &s2) == VIGIL_OK) {
+    if (!s2 && vigil_scanner_create(vault, &s2) != VIGIL_OK)
+        return labels;
+    if (vigil_rules_parse(vault, rules_text, &r, err, sizeof err) == VIGIL_OK) {
         vigil_scanner_set_rules(s2, r);
         if (vigil_scan(s2, text, strlen(text), &res) == VIGIL_OK)
             labels = res->threat.labels;
     }
-    vigil_scanner_destroy(s2);
-    vigil_rules_free(r);
+    vigil_rules_free(r); /* still set in s2, which does not scan again until it gets others */
+    if (!text[0]) { /* the last call */
+        vigil_scanner_destroy(s2);
+        s2 = NULL;
+    }
     return labels;
 }
 
@@ -260,6 +266,12 @@ TEST(words_and_prefixes_in_many_sets)
     CHECK_EQ_INT(labels_under(big, "v140x and partner140x"), L(VIOLENCE));
     CHECK_EQ_INT(labels_under(big, "w77x partner78x"), 0);
     CHECK_EQ_INT(labels_under(big, "partner77x w77x"), 0);
+    /* the same words under other rules, on the same scanner */
+    CHECK_EQ_INT(labels_under("rule weapon 0.9: w77x ~1 partner77x\n", "w77x partner77x"),
+                 L(WEAPON));
+    CHECK_EQ_INT(labels_under(rs, "gunner show"), L(WEAPON));
+    CHECK_EQ_INT(labels_under("rule bounty 0.9: gunner show\n", "gunner show"), L(BOUNTY));
+    CHECK_EQ_INT(labels_under(rs, ""), 0);
 }
 
 TEST(teardown)

@@ -180,6 +180,15 @@ static size_t unescape(const char *p, char *out)
     return n;
 }
 
+/* A tagger for the test: any function of the word and its hash. */
+static uint32_t test_tag(const void *ctx, const char *w, size_t n, uint64_t hash)
+{
+    uint32_t h = (uint32_t)(uintptr_t)ctx ^ (uint32_t)hash ^ (uint32_t)n;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)w[i]) * 16777619u;
+    return h;
+}
+
 TEST(fast_paths_equal_general_path)
 {
     static vigil_tokens ref, fast, scan;
@@ -203,9 +212,13 @@ TEST(fast_paths_equal_general_path)
             if (rnd(3))
                 text[n++] = rnd(5) ? ' ' : ",;.\n-"[rnd(5)];
         }
+        /* a tagger from the start, another one (the cache cleared) after 1000 documents */
+        uintptr_t tctx = doc < 1000 ? 1 : 2;
+        vigil_canon_cache_set_tagger(cache, test_tag, (const void *)tctx, tctx);
         CHECK(vigil_tokenize_general(&ref, text, n) == VIGIL_OK);
         CHECK(vigil_tokenize(&fast, text, n) == VIGIL_OK);
         CHECK(vigil_tokenize_scan(&scan, text, n, &keys, NULL, cache) == VIGIL_OK);
+        CHECK(scan.taggen == tctx && fast.taggen == 0);
         CHECK_EQ_INT(fast.n, ref.n);
         CHECK_EQ_INT(scan.n, ref.n);
         if (fast.n != ref.n || scan.n != ref.n)
@@ -225,6 +238,8 @@ TEST(fast_paths_equal_general_path)
                     CHECK(memcmp(o->chars + f->raw_off, ref.chars + r->raw_off, r->raw_len) == 0);
             }
             CHECK(scan.v[i].hash == vigil_hash_token(&keys, vigil_token_str(&ref, i), r->len));
+            CHECK(scan.v[i].tag == test_tag((const void *)tctx, vigil_token_str(&ref, i), r->len,
+                                            scan.v[i].hash));
         }
     }
     vigil_canon_cache_free(cache);
