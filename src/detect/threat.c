@@ -91,13 +91,22 @@ struct vigil_rules {
     named *lists;
     size_t nlists;
     /* Word classes (build_classes). Class c has the sets cmask[c * mw ..] (one bit per set)
-     * and starts the rules cstart_rule[cstart[c] .. cstart[c + 1]). A token's class is its
-     * word's (exact table, by keyed token hash), else its longest prefix's, else 0. */
+     * and starts the rules in bit masks sword[c * rw ..] (by the word itself) and spre[c * rw ..]
+     * (only by a prefix), tried in that order. A token's class is its word's (exact table, by
+     * keyed token hash), else its longest prefix's, else 0. */
     size_t mw; /* 64-bit words per set mask */
+    size_t rw; /* 64-bit words per rule mask */
     size_t nclass;
     uint64_t *cmask;
-    uint32_t *cstart;
-    uint32_t *cstart_rule;
+    uint64_t *sword, *spre;
+    uint8_t *starts; /* per class: 1 when it starts some rule */
+    /* the same masks without their zero words (most are zero): class c's nonzero words are
+     * cnz[cnz_at[c] .. cnz_at[c + 1]), rule i's needed sets rnz[rnz_at[i] .. rnz_at[i + 1]) */
+    struct nzword {
+        uint64_t m;
+        size_t w;
+    } *cnz, *rnz;
+    uint32_t *cnz_at, *rnz_at;
     uint64_t *rmask; /* per rule, the sets its words need (mw words each) */
     struct exactslot {
         uint64_t key;
@@ -141,8 +150,13 @@ void vigil_rules_free(vigil_rules *r)
     free(r->rules);
     free(r->lists);
     free(r->cmask);
-    free(r->cstart);
-    free(r->cstart_rule);
+    free(r->sword);
+    free(r->spre);
+    free(r->starts);
+    free(r->cnz);
+    free(r->rnz);
+    free(r->cnz_at);
+    free(r->rnz_at);
     free(r->rmask);
     free(r->exact_tab);
     free(r->pfx);
@@ -581,6 +595,28 @@ static long longest_prefix(const vigil_rules *r, const char *w, size_t n)
     return -1;
 }
 
+/* The nonzero words of n masks of mw words each (see struct vigil_rules). */
+static vigil_status sparse_masks(const uint64_t *m, size_t n, size_t mw, struct nzword **out,
+                                 uint32_t **at)
+{
+    size_t nz = 0;
+    for (size_t i = 0; i < n * mw; i++)
+        nz += m[i] != 0;
+    *out = malloc((nz + 1) * sizeof **out);
+    *at = malloc((n + 1) * sizeof **at);
+    if (!*out || !*at)
+        return VIGIL_ERR_NOMEM;
+    nz = 0;
+    for (size_t i = 0; i < n; i++) {
+        (*at)[i] = (uint32_t)nz;
+        for (size_t w = 0; w < mw; w++)
+            if (m[i * mw + w])
+                (*out)[nz++] = (struct nzword){m[i * mw + w], w};
+    }
+    (*at)[n] = (uint32_t)nz;
+    return VIGIL_OK;
+}
+
 /* Builds the word classes, the exact-word table and the prefix table (see struct vigil_rules). */
 static vigil_status build_classes(vigil_rules *r)
 {
@@ -692,36 +728,36 @@ static vigil_status build_classes(vigil_rules *r)
     /* class masks (exact | prefix) and start rules: first the rules whose first element has the
      * word itself, then those it reaches by a prefix, each in file order */
     r->nclass = cb.n;
+    size_t rw = r->rw = (r->nrules + 63) / 64 ? (r->nrules + 63) / 64 : 1;
     r->cmask = calloc(cb.n * mw, 8);
-    r->cstart = calloc(cb.n + 1, sizeof *r->cstart);
+    r->sword = calloc(cb.n * rw, 8);
+    r->spre = calloc(cb.n * rw, 8);
     r->rmask = calloc(r->nrules * mw + 1, 8);
-    size_t nstart = 0;
-    for (size_t c = 0; c < cb.n; c++)
-        for (size_t i = 0; i < r->nrules; i++)
-            nstart += mask_has(cb.key + c * 2 * mw, (size_t)r->rules[i].e[0].set) ||
-                      mask_has(cb.key + c * 2 * mw + mw, (size_t)r->rules[i].e[0].set);
-    r->cstart_rule = malloc((nstart + 1) * sizeof *r->cstart_rule);
-    if (!r->cmask || !r->cstart || !r->rmask || !r->cstart_rule)
+    r->starts = calloc(cb.n, 1);
+    if (!r->cmask || !r->sword || !r->spre || !r->rmask || !r->starts)
         goto out;
-    nstart = 0;
     for (size_t c = 0; c < cb.n; c++) {
         const uint64_t *e = cb.key + c * 2 * mw, *p = e + mw;
         for (size_t w = 0; w < mw; w++)
             r->cmask[c * mw + w] = e[w] | p[w];
-        r->cstart[c] = (uint32_t)nstart;
-        for (size_t i = 0; i < r->nrules; i++)
-            if (mask_has(e, (size_t)r->rules[i].e[0].set))
-                r->cstart_rule[nstart++] = (uint32_t)i;
-        for (size_t i = 0; i < r->nrules; i++)
-            if (!mask_has(e, (size_t)r->rules[i].e[0].set) &&
-                mask_has(p, (size_t)r->rules[i].e[0].set))
-                r->cstart_rule[nstart++] = (uint32_t)i;
+        for (size_t i = 0; i < r->nrules; i++) {
+            size_t first = (size_t)r->rules[i].e[0].set;
+            if (mask_has(e, first))
+                mask_set(r->sword + c * rw, i);
+            else if (mask_has(p, first))
+                mask_set(r->spre + c * rw, i);
+            else
+                continue;
+            r->starts[c] = 1;
+        }
     }
-    r->cstart[cb.n] = (uint32_t)nstart;
     for (size_t i = 0; i < r->nrules; i++)
         for (unsigned k = 0; k < r->rules[i].ne; k++)
             if (r->rules[i].e[k].set >= 0)
                 mask_set(r->rmask + i * mw, (size_t)r->rules[i].e[k].set);
+    if (sparse_masks(r->cmask, cb.n, mw, &r->cnz, &r->cnz_at) != VIGIL_OK ||
+        sparse_masks(r->rmask, r->nrules, mw, &r->rnz, &r->rnz_at) != VIGIL_OK)
+        goto out;
     st = VIGIL_OK;
 out:
     free(cb.key);
@@ -850,7 +886,9 @@ void vigil_rules_tagger(const vigil_rules *r, vigil_word_tagger *fn, uint64_t *g
 typedef struct docwords {
     const uint32_t *cls;
     const uint64_t *has;
-    uint8_t *ok; /* per rule: 0 not yet known, 1 lacks a set, 2 has every set */
+    const uint32_t *at; /* the tokens whose class starts some rule, nat of them */
+    size_t nat;
+    const uint64_t *ok; /* the rules (bit mask) whose every set the document has */
 } docwords;
 
 static inline bool in_set(const vigil_rules *r, int set, const docwords *d, size_t i)
@@ -910,26 +948,22 @@ static bool modifier_reaches(const rule *mo, const tmatch *mod, const tmatch *th
 static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, const docwords *d,
                            tmatch *m, size_t cap)
 {
-    size_t nm = 0, mw = r->mw;
-    for (size_t i = 0; i < t->n && nm < cap; i++) {
+    size_t nm = 0, rw = r->rw;
+    for (size_t a = 0; a < d->nat && nm < cap; a++) {
+        size_t i = d->at[a];
         uint32_t c = d->cls[i];
-        for (uint32_t k = r->cstart[c]; k < r->cstart[c + 1] && nm < cap; k++) {
-            uint32_t ri = r->cstart_rule[k];
-            if (!d->ok[ri]) {
-                const uint64_t *need = r->rmask + (size_t)ri * mw;
-                uint64_t lack = 0;
-                for (size_t w = 0; w < mw; w++)
-                    lack |= need[w] & ~d->has[w];
-                d->ok[ri] = lack ? 1 : 2;
-            }
-            if (d->ok[ri] == 1)
-                continue;
-            tmatch *x = &m[nm];
-            x->rule = ri;
-            x->first = x->last = (uint32_t)i;
-            x->npos = 0;
-            if (match_from(r, &r->rules[ri], 0, i, t, d, x))
-                nm++;
+        for (int pass = 0; pass < 2; pass++) {
+            const uint64_t *s = (pass ? r->spre : r->sword) + c * rw;
+            for (size_t w = 0; w < rw; w++)
+                for (uint64_t b = s[w] & d->ok[w]; b && nm < cap; b &= b - 1) {
+                    uint32_t ri = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
+                    tmatch *x = &m[nm];
+                    x->rule = ri;
+                    x->first = x->last = (uint32_t)i;
+                    x->npos = 0;
+                    if (match_from(r, &r->rules[ri], 0, i, t, d, x))
+                        nm++;
+                }
         }
     }
     return nm;
@@ -1336,8 +1370,8 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
     tmatch m[256];
     size_t nm = 0;
     if (r) {
-        if (ts->ncls < t->n) {
-            size_t cap = t->n < 1024 ? 1024 : t->n;
+        if (ts->ncls < 2 * t->n) {
+            size_t cap = t->n < 1024 ? 2048 : 2 * t->n;
             uint32_t *c = realloc(ts->cls, cap * sizeof *c);
             if (!c)
                 return VIGIL_ERR_NOMEM;
@@ -1346,20 +1380,32 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         }
         /* the classes come with the tokens when the tokenizer had these rules as its tagger */
         bool tagged = t->taggen && t->taggen == r->gen;
-        uint64_t has[MAX_SETS / 64];
+        uint64_t has[MAX_SETS / 64], ok[MAX_RULES / 64];
         memset(has, 0, r->mw * sizeof *has);
+        uint32_t *cls = ts->cls, *at = ts->cls + t->n;
+        size_t nat = 0;
         for (size_t i = 0; i < t->n; i++) {
             uint32_t c = tagged ? t->v[i].tag
                                 : class_of_word(r, vigil_token_str(t, i), t->v[i].len,
                                                 t->v[i].hash);
-            ts->cls[i] = c;
-            if (c)
-                for (size_t w = 0; w < r->mw; w++)
-                    has[w] |= r->cmask[c * r->mw + w];
+            cls[i] = c;
+            if (c) {
+                for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
+                    has[r->cnz[k].w] |= r->cnz[k].m;
+                at[nat] = (uint32_t)i;
+                nat += r->starts[c];
+            }
         }
-        uint8_t ok[MAX_RULES];
-        memset(ok, 0, r->nrules);
-        docwords d = {ts->cls, has, ok};
+        /* the rules whose every set is in the document */
+        memset(ok, 0, r->rw * sizeof *ok);
+        for (size_t ri = 0; nat && ri < r->nrules; ri++) {
+            uint64_t lack = 0;
+            for (uint32_t k = r->rnz_at[ri]; k < r->rnz_at[ri + 1]; k++)
+                lack |= r->rnz[k].m & ~has[r->rnz[k].w];
+            if (!lack)
+                mask_set(ok, ri);
+        }
+        docwords d = {cls, has, at, nat, ok};
         nm = find_matches(r, t, &d, m, 256);
     }
     money mo[16];
