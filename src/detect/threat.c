@@ -43,6 +43,7 @@ vigil_status vigil_model_builtin(vigil_model **out)
 #define MAX_ELEMS 16
 #define MAX_RULES 2048
 #define MAX_SETS 4096
+#define SEEN_CLASSES 8192 /* up to this many word classes, a document's are kept as bits */
 
 static const char *const label_names[VIGIL_LABEL_COUNT] = {
     "violence", "incitement", "kidnapping", "stalking", "bounty", "weapon"};
@@ -1384,18 +1385,31 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         memset(has, 0, r->mw * sizeof *has);
         uint32_t *cls = ts->cls, *at = ts->cls + t->n;
         size_t nat = 0;
+        /* which classes the document has, then their sets: without a branch per token (whether
+         * a word is in some set is a coin toss the branch predictor lost) */
+        uint64_t seen[SEEN_CLASSES / 64];
+        bool few = r->nclass <= SEEN_CLASSES;
+        if (few)
+            memset(seen, 0, (r->nclass + 63) / 64 * sizeof *seen);
         for (size_t i = 0; i < t->n; i++) {
             uint32_t c = tagged ? t->v[i].tag
                                 : class_of_word(r, vigil_token_str(t, i), t->v[i].len,
                                                 t->v[i].hash);
             cls[i] = c;
-            if (c) {
+            at[nat] = (uint32_t)i;
+            nat += r->starts[c];
+            if (few)
+                seen[c >> 6] |= 1ull << (c & 63);
+            else
                 for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
                     has[r->cnz[k].w] |= r->cnz[k].m;
-                at[nat] = (uint32_t)i;
-                nat += r->starts[c];
-            }
         }
+        for (size_t w = 0; few && w < (r->nclass + 63) / 64; w++)
+            for (uint64_t b = seen[w]; b; b &= b - 1) {
+                size_t c = w * 64 + (size_t)__builtin_ctzll(b);
+                for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
+                    has[r->cnz[k].w] |= r->cnz[k].m;
+            }
         /* the rules whose every set is in the document */
         memset(ok, 0, r->rw * sizeof *ok);
         for (size_t ri = 0; nat && ri < r->nrules; ri++) {
