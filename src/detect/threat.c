@@ -872,9 +872,13 @@ static uint32_t class_of_word(const vigil_rules *r, const char *w, size_t n, uin
     return k < 0 ? 0 : r->pfx[k].cls;
 }
 
+static bool money_trigger(const char *w, size_t n);
+
+/* A word's tag: its class, and TAG_MONEY when it is a thousand/million or currency word. */
+#define TAG_MONEY 0x80000000u
 static uint32_t word_tag(const void *ctx, const char *w, size_t n, uint64_t hash)
 {
-    return class_of_word(ctx, w, n, hash);
+    return class_of_word(ctx, w, n, hash) | (money_trigger(w, n) ? TAG_MONEY : 0);
 }
 
 void vigil_rules_tagger(const vigil_rules *r, vigil_word_tagger *fn, uint64_t *gen)
@@ -1296,12 +1300,26 @@ static bool money_words_possible(const vigil_tokens *t, const char *text)
     return false;
 }
 
+/* True for a thousand/million or currency word (canonical bytes), as money_words_possible. */
+static bool money_trigger(const char *w, size_t n)
+{
+    pthread_once(&num_once, num_init);
+    if (n == 0 || n >= 32 || !(triglens[(unsigned char)w[0]] & (1u << n)))
+        return false;
+    for (size_t k = 0; k < NCUR; k++)
+        if (curlen[k] == n && memcmp(curcanon[k], w, n) == 0)
+            return true;
+    for (size_t k = 0; k < NNUM; k++)
+        if ((numwords[k].kind == 2 || numwords[k].kind == 3) && numlen[k] == n &&
+            memcmp(numcanon[k], w, n) == 0)
+            return true;
+    return false;
+}
+
 static size_t find_money_words(const vigil_tokens *t, const char *text, money *out, size_t cap)
 {
     pthread_once(&num_once, num_init);
     size_t n = 0;
-    if (!money_words_possible(t, text))
-        return 0;
     for (size_t i = 0; i < t->n && n < cap; i++) {
         double total = 0, cur = 0, half = 0;
         int seen = 0, big = 0;
@@ -1370,6 +1388,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         return VIGIL_OK;
     tmatch m[256];
     size_t nm = 0;
+    int money_words = -1; /* whether some word may start an amount in words; -1: not known */
     if (r) {
         if (ts->ncls < 2 * t->n) {
             size_t cap = t->n < 1024 ? 2048 : 2 * t->n;
@@ -1391,10 +1410,13 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         bool few = r->nclass <= SEEN_CLASSES;
         if (few)
             memset(seen, 0, (r->nclass + 63) / 64 * sizeof *seen);
+        uint32_t tags = 0;
         for (size_t i = 0; i < t->n; i++) {
             uint32_t c = tagged ? t->v[i].tag
                                 : class_of_word(r, vigil_token_str(t, i), t->v[i].len,
                                                 t->v[i].hash);
+            tags |= c;
+            c &= ~TAG_MONEY;
             cls[i] = c;
             at[nat] = (uint32_t)i;
             nat += r->starts[c];
@@ -1421,10 +1443,15 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         }
         docwords d = {cls, has, at, nat, ok};
         nm = find_matches(r, t, &d, m, 256);
+        if (tagged)
+            money_words = (tags & TAG_MONEY) != 0;
     }
     money mo[16];
     size_t nmo = find_money(text, len, mo, 16);
-    nmo += find_money_words(t, text, mo + nmo, 16 - nmo);
+    if (money_words < 0)
+        money_words = money_words_possible(t, text);
+    if (money_words)
+        nmo += find_money_words(t, text, mo + nmo, 16 - nmo);
     double miss = 1.0, best_money_weight = 0;
     for (size_t i = 0; i < nm; i++) {
         const rule *ru = &r->rules[m[i].rule];
