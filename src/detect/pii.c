@@ -175,18 +175,50 @@ static int cmp_match(const void *a, const void *b)
     return (int)x->kind - (int)y->kind;
 }
 
-/* True when the text has a byte every pattern needs one of: an ASCII digit or '@', or the
- * letters "dot" or "punt(o)" in any case (e-mail written out). Most posts have none, and this
- * test costs a few instructions per 16 bytes where the vectorscan pass cost a hundred per word
- * (callgrind). Each pattern in pii_patterns.h has [0-9], '@' or (dot|punto) in every match. Reads up to 19 bytes past
- * i in the vector loop, hence its bound. */
-static bool may_match(const char *text, size_t len)
+/* Where matches can be: every pattern in pii_patterns.h has an ASCII digit, '@' or the letters
+ * "dot" or "punt(o)" (e-mail written out) in every match, and no match is WINDOW bytes long, so
+ * matches lie within WINDOW bytes of such an anchor. The spans near anchors are found 16 bytes
+ * at a time (most text has few: a post without digits costs a few instructions per 16 bytes
+ * where vectorscan cost a hundred per word) and merged; each is widened to the white space
+ * around it, so that a word boundary at its ends is what it is in the text. Calls scan(from,
+ * to) for each span, in order. Reads up to 19 bytes past i in the vector loop, hence its bound. */
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+typedef struct spans {
+    size_t from, to; /* the span being grown; to == 0: none yet */
+} spans;
+
+static vigil_status scan_span(vigil_pii_scanner *p, const char *text, size_t len, size_t from,
+                              size_t to);
+
+/* Adds the anchor bytes [a, b) to the span being grown, or scans it and starts another. */
+static vigil_status near_anchor(vigil_pii_scanner *p, const char *text, size_t len, spans *sp,
+                                size_t a, size_t b)
+{
+    size_t from = a > WINDOW ? a - WINDOW : 0;
+    size_t to = b + WINDOW < len ? b + WINDOW : len;
+    if (sp->to && from <= sp->to) {
+        sp->to = to;
+        return VIGIL_OK;
+    }
+    vigil_status st = sp->to ? scan_span(p, text, len, sp->from, sp->to) : VIGIL_OK;
+    sp->from = from;
+    sp->to = to;
+    return st;
+}
+
+static vigil_status scan_anchored(vigil_pii_scanner *p, const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *)text;
+    spans sp = {0, 0};
+    vigil_status st = VIGIL_OK;
     size_t i = 0;
 #ifdef __SSE2__
     const __m128i lc = _mm_set1_epi8(0x20);
-    for (; i + 20 <= len; i += 16) {
+    for (; i + 20 <= len && st == VIGIL_OK; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
         __m128i d = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
                                   _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
@@ -203,22 +235,63 @@ static bool may_match(const char *text, size_t len)
                           _mm_cmpeq_epi8(c1, _mm_set1_epi8('u'))),
             _mm_and_si128(_mm_cmpeq_epi8(c2, _mm_set1_epi8('n')),
                           _mm_cmpeq_epi8(c3, _mm_set1_epi8('t'))));
-        if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(d, dot), unt)))
-            return true;
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(d, dot), unt));
+        if (m)
+            st = near_anchor(p, text, len, &sp, i + (size_t)__builtin_ctz(m),
+                             i + 32 - (size_t)__builtin_clz(m) + 4);
     }
 #endif
-    for (; i < len; i++) {
+    for (; i < len && st == VIGIL_OK; i++) {
         unsigned char c = s[i];
-        if ((c >= '0' && c <= '9') || c == '@')
-            return true;
-        if (i + 3 <= len && (c | 0x20) == 'd' && (s[i + 1] | 0x20) == 'o' &&
-            (s[i + 2] | 0x20) == 't')
-            return true;
-        if (i + 4 <= len && (c | 0x20) == 'p' && (s[i + 1] | 0x20) == 'u' &&
-            (s[i + 2] | 0x20) == 'n' && (s[i + 3] | 0x20) == 't')
-            return true;
+        if ((c >= '0' && c <= '9') || c == '@' ||
+            (i + 3 <= len && (c | 0x20) == 'd' && (s[i + 1] | 0x20) == 'o' &&
+             (s[i + 2] | 0x20) == 't') ||
+            (i + 4 <= len && (c | 0x20) == 'p' && (s[i + 1] | 0x20) == 'u' &&
+             (s[i + 2] | 0x20) == 'n' && (s[i + 3] | 0x20) == 't'))
+            st = near_anchor(p, text, len, &sp, i, i + 4);
     }
-    return false;
+    if (st == VIGIL_OK && sp.to)
+        st = scan_span(p, text, len, sp.from, sp.to);
+    return st;
+}
+
+/* The fast pass over text[from..to) (the first end of each pattern), an exact pass around the
+ * first of them, and again after it. A span without personal data costs one fast pass. */
+static vigil_status scan_span(vigil_pii_scanner *p, const char *text, size_t len, size_t from,
+                              size_t to)
+{
+    /* widen to the white space around (a little way: a word boundary in the middle of a very
+     * long word is the rare price) */
+    for (size_t k = 0; k < 64 && from > 0 && !is_space((unsigned char)text[from - 1]); k++)
+        from--;
+    for (size_t k = 0; k < 64 && to < len && !is_space((unsigned char)text[to]); k++)
+        to++;
+    for (size_t at = from; at < to && p->n < p->cap;) {
+        p->nends = 0;
+        if (hs_scan(fast, text + at, (unsigned)(to - at), 0, p->scratch, on_end, p) !=
+            HS_SUCCESS)
+            return VIGIL_ERR_ARG;
+        if (!p->nends)
+            break;
+        size_t first = SIZE_MAX;
+        for (size_t i = 0; i < p->nends; i++)
+            if (p->ends[i] < first)
+                first = p->ends[i];
+        /* exact pass over a window around the first end found; an earlier start is within
+         * WINDOW bytes (no pattern is that long), and the next fast pass starts half a window
+         * before this one stops, so a match across `stop` is seen whole */
+        size_t end = at + first;
+        size_t sfrom = end > WINDOW ? end - WINDOW : 0;
+        size_t stop = end + WINDOW < len ? end + WINDOW : len;
+        p->base = sfrom;
+        if (hs_scan(som, text + sfrom, (unsigned)(stop - sfrom), 0, p->scratch, on_match, p) !=
+            HS_SUCCESS)
+            return VIGIL_ERR_ARG;
+        if (stop >= to)
+            break;
+        at = stop - WINDOW / 2; /* > end: progress */
+    }
+    return VIGIL_OK;
 }
 
 /* A digit written as a word ("five", "cinco"): one digit, not written with digits. */
@@ -235,32 +308,9 @@ vigil_status vigil_pii_scan(vigil_pii_scanner *p, const char *text, size_t len,
     p->text = text;
     if (len > UINT32_MAX)
         return VIGIL_ERR_LIMIT;
-    /* Fast pass from `at` (the first end of each pattern), an exact pass around the first of
-     * them, and again after it. Text without personal data costs one fast pass. */
-    for (size_t at = may_match(text, len) ? 0 : len; at < len && p->n < p->cap;) {
-        p->nends = 0;
-        if (hs_scan(fast, text + at, (unsigned)(len - at), 0, p->scratch, on_end, p) != HS_SUCCESS)
-            return VIGIL_ERR_ARG;
-        if (!p->nends)
-            break;
-        size_t first = SIZE_MAX;
-        for (size_t i = 0; i < p->nends; i++)
-            if (p->ends[i] < first)
-                first = p->ends[i];
-        /* exact pass over a window around the first end found; an earlier start is within
-         * WINDOW bytes (no pattern is that long), and the next fast pass starts half a window
-         * before this one stops, so a match across `stop` is seen whole */
-        size_t end = at + first;
-        size_t from = end > WINDOW ? end - WINDOW : 0;
-        size_t stop = end + WINDOW < len ? end + WINDOW : len;
-        p->base = from;
-        if (hs_scan(som, text + from, (unsigned)(stop - from), 0, p->scratch, on_match, p) !=
-            HS_SUCCESS)
-            return VIGIL_ERR_ARG;
-        if (stop >= len)
-            break;
-        at = stop - WINDOW / 2; /* > end: progress */
-    }
+    vigil_status st = scan_anchored(p, text, len);
+    if (st != VIGIL_OK)
+        return st;
     /* phone numbers spelled out: 7 or more digit words in a row ("five five five ...") */
     for (size_t i = 0; t && i < t->n && p->n < p->cap; i++) {
         if (!spelled_digit(t, text, i))

@@ -1426,21 +1426,31 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                 for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
                     has[r->cnz[k].w] |= r->cnz[k].m;
         }
+        /* the rules some token starts (candidates; all of them without the class bits) */
+        uint64_t cand[MAX_RULES / 64];
+        memset(cand, few ? 0 : 0xff, r->rw * sizeof *cand);
         for (size_t w = 0; few && w < (r->nclass + 63) / 64; w++)
             for (uint64_t b = seen[w]; b; b &= b - 1) {
                 size_t c = w * 64 + (size_t)__builtin_ctzll(b);
                 for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
                     has[r->cnz[k].w] |= r->cnz[k].m;
+                if (r->starts[c])
+                    for (size_t x = 0; x < r->rw; x++)
+                        cand[x] |= r->sword[c * r->rw + x] | r->spre[c * r->rw + x];
             }
         /* the rules whose every set is in the document */
         memset(ok, 0, r->rw * sizeof *ok);
-        for (size_t ri = 0; nat && ri < r->nrules; ri++) {
-            uint64_t lack = 0;
-            for (uint32_t k = r->rnz_at[ri]; k < r->rnz_at[ri + 1]; k++)
-                lack |= r->rnz[k].m & ~has[r->rnz[k].w];
-            if (!lack)
-                mask_set(ok, ri);
-        }
+        for (size_t x = 0; nat && x < r->rw; x++)
+            for (uint64_t b = cand[x]; b; b &= b - 1) {
+                size_t ri = x * 64 + (size_t)__builtin_ctzll(b);
+                if (ri >= r->nrules)
+                    break;
+                uint64_t lack = 0;
+                for (uint32_t k = r->rnz_at[ri]; k < r->rnz_at[ri + 1]; k++)
+                    lack |= r->rnz[k].m & ~has[r->rnz[k].w];
+                if (!lack)
+                    mask_set(ok, ri);
+            }
         docwords d = {cls, has, at, nat, ok};
         nm = find_matches(r, t, &d, m, 256);
         if (tagged)
