@@ -1016,6 +1016,9 @@ static bool quoted(const char *text, size_t at)
 
 static int ci_word(const char *p, const char *end, const char *w)
 {
+    /* the first letter first: after most numbers comes no money word at all */
+    if (p >= end || ((unsigned char)*p | 0x20) != (unsigned char)w[0])
+        return 0;
     size_t n = strlen(w);
     if ((size_t)(end - p) < n || strncasecmp(p, w, n) != 0)
         return 0;
@@ -1072,9 +1075,9 @@ static size_t find_money(const char *text, size_t len, money *out, size_t cap)
                 start -= 2;
             } else if (start - text >= 2 && strncasecmp(start - 2, "US", 2) == 0)
                 start -= 2;
-        } else if (b - text >= 3 && (strncasecmp(b - 3, "USD", 3) == 0 ||
-                                     strncasecmp(b - 3, "MXN", 3) == 0 ||
-                                     strncasecmp(b - 3, "EUR", 3) == 0)) {
+        } else if (b - text >= 3 && isalpha((unsigned char)b[-1]) &&
+                   (strncasecmp(b - 3, "USD", 3) == 0 || strncasecmp(b - 3, "MXN", 3) == 0 ||
+                    strncasecmp(b - 3, "EUR", 3) == 0)) {
             memcpy(cur, b - 3, 3);
             for (int k = 0; k < 3; k++)
                 cur[k] = (char)toupper((unsigned char)cur[k]);
@@ -1132,7 +1135,8 @@ static size_t find_money(const char *text, size_t len, money *out, size_t cap)
             s += w;
             if (w == 3)
                 strcpy(cur, "MXN");
-        } else if (s + 7 <= end && strncasecmp(s, "mill\xc3\xb3n", 7) == 0) {
+        } else if (s + 7 <= end && (*s | 0x20) == 'm' &&
+                   strncasecmp(s, "mill\xc3\xb3n", 7) == 0) {
             mult = 1e6;
             s += 7;
         }
@@ -1143,7 +1147,8 @@ static size_t find_money(const char *text, size_t len, money *out, size_t cap)
             (w = ci_word(after, end, "bucks")) || (w = ci_word(after, end, "usd"))) {
             strcpy(cur, "USD");
             s = after + w;
-        } else if (after + 9 <= end && strncasecmp(after, "d\xc3\xb3lares", 8) == 0) {
+        } else if (after + 9 <= end && (*after | 0x20) == 'd' &&
+                   strncasecmp(after, "d\xc3\xb3lares", 8) == 0) {
             strcpy(cur, "USD");
             s = after + 8;
         } else if ((w = ci_word(after, end, "pesos")) || (w = ci_word(after, end, "mxn")) ||
