@@ -154,7 +154,9 @@ static int string_char(json_stream *j, char *out, size_t *n)
             }
             cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
         } else if (cp >= 0xdc00 && cp < 0xe000) {
-            cp = 0xfffd;
+            /* a low surrogate alone: refused, as jansson refuses it in an ordinary line */
+            fail(j, "unpaired surrogate in a \\u escape");
+            return -1;
         }
         *n = vigil_utf8_put((uint32_t)cp, out);
         return 1;

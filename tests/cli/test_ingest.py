@@ -373,6 +373,13 @@ def test_large_document_is_chunked_with_overlap():
         assert all(o["chunk"]["index"] >= 1 and o["url"] == "u" for o in huge), huge
         assert "-:3: unterminated string" in err or "-:3: control character" in err, err
         assert "the text before it was scanned" in err, err
+        # a lone low surrogate is refused in a long line as jansson refuses it in a short one
+        for line in ('{"id": "s", "text": "abc \\udc00 def"}',
+                     '{"id": "b", "text": "' + "word " * 3000 + '\\udc00 end"}'):
+            rc, out, err = t.scan("--max-doc", "4096", "--jsonl", "--all",
+                                  stdin=(line + "\n").encode())
+            eq(rc, 2, err)
+            assert "1 failed" in err and ("surrogate" in err or "Unicode" in err), err
 
 
 def test_large_html_is_parsed_in_pieces_without_leaking_scripts():
