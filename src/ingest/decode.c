@@ -384,10 +384,13 @@ static bool plain_block(const char *s, size_t i, size_t from)
     /* a run starts where a base64 byte follows a byte that is not one */
     uint64_t prev_b64 = i > from && b64val((unsigned char)s[i - 1]) >= 0;
     uint64_t starts = m & ~((m << 1) | prev_b64);
-    uint64_t run = m;
-    for (unsigned k = 1; k < 16; k++)
-        run &= (m >> k) | (next << (64 - k));
-    return !(starts & run);
+    /* run bit p: the 16 bytes from p are all base64 (doubling: 1, 2, 4, 8, 16 in a row) */
+    unsigned __int128 x = (unsigned __int128)next << 64 | m;
+    x &= x >> 1;
+    x &= x >> 2;
+    x &= x >> 4;
+    x &= x >> 8;
+    return !(starts & (uint64_t)x);
 }
 #endif
 

@@ -24,6 +24,9 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <unistd.h>
 
 #define SNIFF 4096
@@ -561,6 +564,23 @@ static bool jl_string(const char *s, size_t len, size_t *pos, vigil_buf *out)
     out->len = 0;
     for (;;) {
         size_t a = i;
+#ifdef __SSE2__
+        /* 16 bytes at a time up to a quote, a backslash or a control byte */
+        while (i + 16 <= len) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+            __m128i stop = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                /* bytes 0x00-0x1f: unsigned v < 0x20, as min(v, 0x1f) == v */
+                _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v));
+            unsigned m = (unsigned)_mm_movemask_epi8(stop);
+            if (m) {
+                i += (size_t)__builtin_ctz(m);
+                break;
+            }
+            i += 16;
+        }
+#endif
         while (i < len && s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20)
             i++;
         if (i > a && vigil_buf_append(out, s + a, i - a) != VIGIL_OK)
