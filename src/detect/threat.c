@@ -108,7 +108,6 @@ struct vigil_rules {
         size_t w;
     } *cnz, *rnz;
     uint32_t *cnz_at, *rnz_at;
-    uint64_t *rmask; /* per rule, the sets its words need (mw words each) */
     struct exactslot {
         uint64_t key;
         uint32_t cls; /* 0: empty slot */
@@ -116,7 +115,7 @@ struct vigil_rules {
     size_t exact_mask;
     uint64_t exact_bits[1024]; /* 65536-bit filter on the words' hashes: most tokens are none */
     struct pfx {
-        char *s;
+        const char *s; /* a set's prefix */
         size_t len;
         uint32_t cls;
     } *pfx;                 /* by first byte, longer first */
@@ -158,7 +157,6 @@ void vigil_rules_free(vigil_rules *r)
     free(r->rnz);
     free(r->cnz_at);
     free(r->rnz_at);
-    free(r->rmask);
     free(r->exact_tab);
     free(r->pfx);
     free(r);
@@ -624,7 +622,7 @@ static vigil_status build_classes(vigil_rules *r)
     size_t mw = r->mw = (r->nsets + 63) / 64 ? (r->nsets + 63) / 64 : 1;
     vigil_status st = VIGIL_ERR_NOMEM;
     classbuild cb = {0};
-    uint64_t *own = NULL, *chain = NULL, *ex = NULL, *zero = calloc(mw, 8);
+    uint64_t *own = NULL, *chain = NULL, *ex = NULL, *rmask = NULL, *zero = calloc(mw, 8);
     uint64_t *keys = NULL;
     uint32_t *kcls = NULL;
     wordref *refs = NULL;
@@ -655,7 +653,7 @@ static vigil_status build_classes(vigil_rules *r)
             while (j < r->npfx && strcmp(r->pfx[j].s, p) != 0)
                 j++;
             if (j == r->npfx)
-                r->pfx[r->npfx++] = (struct pfx){(char *)p, strlen(p), 0};
+                r->pfx[r->npfx++] = (struct pfx){p, strlen(p), 0};
             mask_set(own + j * mw, i);
         }
     /* sort the prefixes, carrying their own sets along */
@@ -733,9 +731,9 @@ static vigil_status build_classes(vigil_rules *r)
     r->cmask = calloc(cb.n * mw, 8);
     r->sword = calloc(cb.n * rw, 8);
     r->spre = calloc(cb.n * rw, 8);
-    r->rmask = calloc(r->nrules * mw + 1, 8);
+    rmask = calloc(r->nrules * mw + 1, 8); /* per rule, the sets its words need */
     r->starts = calloc(cb.n, 1);
-    if (!r->cmask || !r->sword || !r->spre || !r->rmask || !r->starts)
+    if (!r->cmask || !r->sword || !r->spre || !rmask || !r->starts)
         goto out;
     for (size_t c = 0; c < cb.n; c++) {
         const uint64_t *e = cb.key + c * 2 * mw, *p = e + mw;
@@ -755,14 +753,15 @@ static vigil_status build_classes(vigil_rules *r)
     for (size_t i = 0; i < r->nrules; i++)
         for (unsigned k = 0; k < r->rules[i].ne; k++)
             if (r->rules[i].e[k].set >= 0)
-                mask_set(r->rmask + i * mw, (size_t)r->rules[i].e[k].set);
+                mask_set(rmask + i * mw, (size_t)r->rules[i].e[k].set);
     if (sparse_masks(r->cmask, cb.n, mw, &r->cnz, &r->cnz_at) != VIGIL_OK ||
-        sparse_masks(r->rmask, r->nrules, mw, &r->rnz, &r->rnz_at) != VIGIL_OK)
+        sparse_masks(rmask, r->nrules, mw, &r->rnz, &r->rnz_at) != VIGIL_OK)
         goto out;
     st = VIGIL_OK;
 out:
     free(cb.key);
     free(cb.slot);
+    free(rmask);
     free(refs);
     free(own);
     free(chain);
