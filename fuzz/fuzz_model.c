@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (vigil_model_from_memory(data, size, &m, err, sizeof err) == VIGIL_OK) {
         vigil_tokens t = {0};
         if (vigil_tokenize(&t, (const char *)data, size > 4096 ? 4096 : size) == VIGIL_OK) {
-            double p = vigil_model_predict(m, &t, NULL);
+            double p = vigil_model_predict(m, &t, false);
             if (!(p >= 0 && p <= 1))
                 abort();
         }

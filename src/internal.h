@@ -23,6 +23,14 @@ enum {
     VIGIL_TOK_SPELLED = 4, /* merged from a run of single characters ("J.o.h.n") */
 };
 
+/* What later stages want to know about a canonical word, computed once per word of the
+ * canonicalization cache instead of once per token (see vigil_canon_cache_set_tagger). */
+typedef struct vigil_tag {
+    uint32_t rules; /* threat rules: the word's class and flags (threat.c) */
+    uint32_t mhash; /* threat model: the word's hash, from which its pair features are made */
+    float mweight;  /* threat model: the summed weights of the word's own features */
+} vigil_tag;
+
 typedef struct vigil_token {
     uint32_t start, end; /* byte span in the original text */
     uint32_t off;        /* canonical bytes at tokens->chars + off */
@@ -30,7 +38,7 @@ typedef struct vigil_token {
     uint8_t flags;
     uint8_t raw_len;     /* folded characters before canonicalization (saturates at 255) */
     uint32_t raw_off;    /* spelled runs: their folded characters at chars + raw_off */
-    uint32_t tag;        /* vigil_tokenize_scan with a tagger: the word's tag */
+    vigil_tag tag;       /* vigil_tokenize_scan with a tagger: the word's tags */
     uint64_t lens;       /* index first-token filter bits (vigil_tokenize_scan only) */
     uint64_t hash;       /* keyed PRF of the canonical bytes (after vigil_tokens_hash) */
 } vigil_token;
@@ -64,12 +72,11 @@ struct vigil_keys;
 struct vigil_index;
 vigil_canon_cache *vigil_canon_cache_new(void);
 void vigil_canon_cache_free(vigil_canon_cache *c);
-/* A word's tag: what a later stage wants to know about a canonical word (threat rules: its word
- * class), computed once per word of the canonicalization cache instead of once per token. A
- * tagger is known by its generation, a number no other tagger has (the cache is cleared when it
- * changes); fn NULL or gen 0 for none. */
-typedef uint32_t (*vigil_word_tagger)(const void *ctx, const char *canon, size_t len,
-                                      uint64_t hash);
+/* A tagger fills a canonical word's tags (flags: the token's, VIGIL_TOK_SPELLED aside). It is
+ * known by its generation, a number no other tagger has (the cache is cleared when it changes);
+ * fn NULL or gen 0 for none. */
+typedef void (*vigil_word_tagger)(const void *ctx, const char *canon, size_t len, unsigned flags,
+                                  uint64_t hash, vigil_tag *out);
 void vigil_canon_cache_set_tagger(vigil_canon_cache *c, vigil_word_tagger fn, const void *ctx,
                                   uint64_t gen);
 /* vigil_tokenize, and each token hashed with k and given its first-token filter bits from ix
@@ -275,17 +282,12 @@ void vigil_phone_candidates(const char *d, size_t n, void (*fn)(void *, const ch
 
 #define VIGIL_THREAT_SPANS 32
 
-/* Per-scanner cache of the threat model's per-word features (model.c). */
-typedef struct vigil_model_cache vigil_model_cache;
-vigil_model_cache *vigil_model_cache_new(void);
-void vigil_model_cache_free(vigil_model_cache *c);
-
 typedef struct vigil_threat_state {
     vigil_threat threat;
     vigil_threat_span spans[VIGIL_THREAT_SPANS];
     vigil_explain explain[VIGIL_THREAT_SPANS];
     size_t nexplain;
-    vigil_model_cache *mcache; /* owned by the scanner; may be NULL */
+    bool tagged;               /* the tokens carry tags for these rules and this model */
     uint32_t *cls;             /* the tokens' word classes (threat.c), ncls of room */
     size_t ncls;
 } vigil_threat_state;
@@ -295,9 +297,10 @@ void vigil_threat_state_free(vigil_threat_state *ts);
 /* Runs the rules and the model over a document's hashed tokens (either may be NULL). */
 vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *m, const vigil_tokens *t,
                                  const char *text, size_t len, vigil_threat_state *ts);
-/* The model's probability of a threat for a token stream (0 without a model). With a cache
- * (may be NULL), the tokens must carry their keyed hashes (vigil_tokenize_scan). */
-double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, vigil_model_cache *cache);
+/* The model's probability of a threat for a token stream (0 without a model). tagged: the
+ * tokens carry this model's word tags (vigil_tokenize_scan with the scanner's tagger), else each
+ * word's features are computed here; the result is the same to the last bit. */
+double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, bool tagged);
 vigil_status vigil_model_from_memory(const void *data, size_t size, vigil_model **out, char *err,
                                      size_t errlen);
 /* Compiles rules from one text only (no built-in rules); for tests and the fuzzer. */
@@ -306,8 +309,11 @@ vigil_status vigil_rules_parse(const vigil_vault *vault, const char *text, vigil
 vigil_status vigil_rules_parse_keys(const vigil_keys *keys, const char *text, vigil_rules **out,
                                     char *err, size_t errlen);
 size_t vigil_rules_count(const vigil_rules *r);
-/* The tagger that gives scanned tokens their word classes for rules r (NULL: none). */
-void vigil_rules_tagger(const vigil_rules *r, vigil_word_tagger *fn, uint64_t *gen);
+/* The rules' tag of a canonical word with keyed hash `hash` (vigil_tag.rules). */
+uint32_t vigil_rules_word_tag(const vigil_rules *r, const char *w, size_t n, uint64_t hash);
+/* The model's tags of a canonical word with token flags `flags` (vigil_tag.mhash, .mweight). */
+void vigil_model_word_tag(const vigil_model *m, const char *w, size_t n, unsigned flags,
+                          vigil_tag *out);
 
 /* ------------------------------------------------------------------ detect/pii */
 

@@ -10,13 +10,17 @@
 #include <stdint.h>
 #include <string.h>
 
-/* A word tagger for the comparison: any function of the word, its hash and the context. */
-static inline uint32_t tokdiff_tag(const void *ctx, const char *w, size_t n, uint64_t hash)
+/* A word tagger for the comparison: any function of the word, its flags, its hash and the
+ * context. */
+static inline void tokdiff_tag(const void *ctx, const char *w, size_t n, unsigned flags,
+                               uint64_t hash, vigil_tag *out)
 {
     uint32_t h = (uint32_t)(uintptr_t)ctx ^ (uint32_t)hash ^ (uint32_t)n;
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)w[i]) * 16777619u;
-    return h;
+    out->rules = h;
+    out->mhash = h ^ (flags & VIGIL_TOK_DIGITS);
+    out->mweight = (float)(h % 1000);
 }
 
 /* The first token where o differs from ref, the general path's tokens: span, length, flags,
@@ -39,8 +43,13 @@ static inline size_t tokdiff_first(const vigil_tokens *ref, const vigil_tokens *
             return i;
         if (keys && f->hash != vigil_hash_token(keys, rs, r->len))
             return i;
-        if (keys && tctx && f->tag != tokdiff_tag((const void *)tctx, rs, r->len, f->hash))
-            return i;
+        if (keys && tctx) {
+            vigil_tag want;
+            tokdiff_tag((const void *)tctx, rs, r->len, r->flags, f->hash, &want);
+            if (f->tag.rules != want.rules || f->tag.mhash != want.mhash ||
+                f->tag.mweight != want.mweight)
+                return i;
+        }
     }
     return ref->n == o->n ? o->n : n;
 }

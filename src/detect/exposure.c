@@ -33,6 +33,7 @@ struct vigil_scanner {
     vigil_canon_cache *cache;
     const vigil_rules *rules;
     const vigil_model *model;
+    uint64_t taggen; /* the generation of the tagger for these rules and model; 0: none */
     vigil_threat_state threat;
     vigil_pii_scanner *pii;
     int pii_off;
@@ -67,14 +68,11 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
     s->ix = vigil_vault_index(vault);
     s->keys = vigil_vault_keys(vault);
     s->cache = vigil_canon_cache_new();
-    s->threat.mcache = vigil_model_cache_new();
     char err[256];
-    vigil_status st = s->cache && s->threat.mcache
-                          ? vigil_pii_scanner_create(&s->pii, err, sizeof err)
-                          : VIGIL_ERR_NOMEM;
+    vigil_status st =
+        s->cache ? vigil_pii_scanner_create(&s->pii, err, sizeof err) : VIGIL_ERR_NOMEM;
     if (st != VIGIL_OK) {
         vigil_canon_cache_free(s->cache);
-        vigil_model_cache_free(s->threat.mcache);
         free(s);
         return st;
     }
@@ -82,14 +80,29 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
     return VIGIL_OK;
 }
 
+/* The scanner's word tagger: what the rules and the model want to know of each word. */
+static void word_tags(const void *ctx, const char *w, size_t n, unsigned flags, uint64_t hash,
+                      vigil_tag *out)
+{
+    const vigil_scanner *s = ctx;
+    if (s->rules)
+        out->rules = vigil_rules_word_tag(s->rules, w, n, hash);
+    if (s->model)
+        vigil_model_word_tag(s->model, w, n, flags, out);
+}
+
+/* A new tagger generation for the scanner's rules and model: its cache of words starts over. */
+static void retag(vigil_scanner *s)
+{
+    static _Atomic uint64_t serial;
+    s->taggen = s->rules || s->model ? ++serial : 0;
+    vigil_canon_cache_set_tagger(s->cache, word_tags, s, s->taggen);
+}
+
 void vigil_scanner_set_rules(vigil_scanner *s, const vigil_rules *rules)
 {
     s->rules = rules;
-    /* tokens come with their word classes for these rules */
-    vigil_word_tagger fn;
-    uint64_t gen;
-    vigil_rules_tagger(rules, &fn, &gen);
-    vigil_canon_cache_set_tagger(s->cache, fn, rules, gen);
+    retag(s);
 }
 
 void vigil_scanner_set_pii(vigil_scanner *s, int enabled)
@@ -100,6 +113,7 @@ void vigil_scanner_set_pii(vigil_scanner *s, int enabled)
 void vigil_scanner_set_model(vigil_scanner *s, const vigil_model *model)
 {
     s->model = model;
+    retag(s);
 }
 
 void vigil_scanner_destroy(vigil_scanner *s)
@@ -109,7 +123,6 @@ void vigil_scanner_destroy(vigil_scanner *s)
     vigil_tokens_free(&s->tok);
     vigil_pii_scanner_free(s->pii);
     vigil_canon_cache_free(s->cache);
-    vigil_model_cache_free(s->threat.mcache);
     vigil_threat_state_free(&s->threat);
     free(s->hits);
     free(s->tmp);
@@ -652,6 +665,7 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
             match_spelled(s);
     }
     st = verdict(s);
+    s->threat.tagged = s->taggen && s->tok.taggen == s->taggen;
     if (st == VIGIL_OK)
         st = vigil_threat_detect(s->rules, s->model, &s->tok, s->text, len, &s->threat);
     const vigil_pii_match *pii = NULL;

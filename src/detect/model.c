@@ -11,7 +11,9 @@
  * caches it per word; a word pair's feature is made from the two words' hashes, not by hashing
  * the pair's text again (version 3; version 1 de-duplicated per document and hashed pair texts,
  * with the same ranking quality on the held-out sets but one random memory access per
- * feature).
+ * feature). Version 4: the word hash of the pair features is 32 bits and a word's own weights
+ * are summed as a float, so both fit in the word tags of the tokenizer's cache (no model cache
+ * of its own, and one random read per token instead of two).
  *
  * Training is plain Adagrad on the logistic loss with L2 regularization, positive examples
  * weighted by the class ratio (threats are a few percent of real posts), in a fixed shuffled
@@ -29,7 +31,7 @@
 #include <zlib.h>
 
 #define MAGIC "VIGILMD1"
-#define VERSION 3
+#define VERSION 4
 #define MAX_FEATURES 8192
 
 struct vigil_model {
@@ -54,14 +56,15 @@ static inline uint32_t bucket(uint64_t x, uint32_t mask)
 #define SEED 1469598103934665603ull
 
 /* A word's own features: its word feature, then its character 4-grams of "<word>" (3-grams cost
- * time and added no accuracy); returns how many were written to ids (at most 22). *hw gets the
- * word's hash, from which the pair features are made. */
+ * time and added no accuracy); returns how many were written to ids (at most 22), which is
+ * own_count(). *hw gets the word's 32-bit hash, from which the pair features are made. */
 static size_t word_features(const char *w, size_t l, unsigned flags, uint32_t mask, uint32_t *ids,
-                            uint64_t *hw)
+                            uint32_t *hw)
 {
     size_t n = 0;
-    *hw = fnv(SEED ^ 'w', w, l);
-    ids[n++] = bucket(*hw, mask);
+    uint64_t h = fnv(SEED ^ 'w', w, l);
+    *hw = (uint32_t)(h >> 32);
+    ids[n++] = bucket(h, mask);
     if (l > 20 || (flags & VIGIL_TOK_DIGITS))
         return n;
     char b[VIGIL_TOKEN_MAX + 3];
@@ -74,37 +77,35 @@ static size_t word_features(const char *w, size_t l, unsigned flags, uint32_t ma
     return n;
 }
 
+/* How many features word_features gives a word of l bytes. */
+static inline size_t own_count(size_t l, unsigned flags)
+{
+    return 1 + (l > 20 || (flags & VIGIL_TOK_DIGITS) || l < 2 ? 0 : l - 1);
+}
+
 /* The feature of a word pair, from the two words' hashes (ordered). */
-static inline uint32_t pair_feature(uint64_t prev, uint64_t hw, uint32_t mask)
+static inline uint32_t pair_feature(uint32_t prev, uint32_t hw, uint32_t mask)
 {
-    return bucket((prev * 0xC2B2AE3D27D4EB4Full) ^ vigil_rotl(hw, 29) ^ 0x5bd1e995u, mask);
+    uint64_t x = (uint64_t)prev * 0xC2B2AE3D27D4EB4Full ^ (uint64_t)hw * 0x9E3779B97F4A7C15ull;
+    return bucket(x ^ (x >> 29), mask);
 }
 
-/* Per-scanner cache of each word's own features and the sum of their weights, by the token's
- * keyed hash (a 64-bit PRF of its canonical form: two words sharing one is a chance of about
- * 2^-64 per pair). The character n-grams are most of the model's work and depend on the word
- * alone; so does their weight sum, because features are counted, not de-duplicated. */
-#define MCACHE_BITS 15
-typedef struct mcache_entry {
-    uint64_t hash;
-    uint64_t hw;
-    double wsum;
-    uint32_t n;
-} mcache_entry;
-
-struct vigil_model_cache {
-    const vigil_model *model;
-    mcache_entry e[1u << MCACHE_BITS];
-};
-
-vigil_model_cache *vigil_model_cache_new(void)
+/* A word's own features' summed weights (as a float: what the word tags hold) and its hash. */
+static float own_weight(const vigil_model *m, const char *w, size_t l, unsigned flags,
+                        uint32_t *hw)
 {
-    return calloc(1, sizeof(vigil_model_cache));
+    uint32_t ids[22];
+    size_t n = word_features(w, l, flags, (1u << m->bits) - 1, ids, hw);
+    double sum = 0;
+    for (size_t k = 0; k < n; k++)
+        sum += m->w[ids[k]];
+    return (float)sum;
 }
 
-void vigil_model_cache_free(vigil_model_cache *c)
+void vigil_model_word_tag(const vigil_model *m, const char *w, size_t n, unsigned flags,
+                          vigil_tag *out)
 {
-    free(c);
+    out->mweight = own_weight(m, w, n, flags, &out->mhash);
 }
 
 /* The features of a token stream into f (capacity MAX_FEATURES), in order, a feature as many
@@ -114,10 +115,10 @@ static size_t features(const vigil_tokens *t, uint32_t bits, uint32_t *f)
 {
     size_t n = 0;
     uint32_t mask = (1u << bits) - 1;
-    uint64_t prev = 0;
+    uint32_t prev = 0;
     for (size_t i = 0; i < t->n && n + 16 < MAX_FEATURES; i++) {
         uint32_t ids[22];
-        uint64_t hw;
+        uint32_t hw;
         size_t nids = word_features(vigil_token_str(t, i), t->v[i].len, t->v[i].flags, mask, ids,
                                     &hw);
         if (i > 0)
@@ -132,50 +133,42 @@ static size_t features(const vigil_tokens *t, uint32_t bits, uint32_t *f)
 static double sigmoid(double z);
 
 /* The model's score: bias + (sum of the weights of the features) / sqrt(their count), summed
- * per word so that a word's own features come from the cache in one lookup. The same features
- * and cap as features(); only the order of the additions differs. */
-static double predict(const vigil_model *m, const vigil_tokens *t, vigil_model_cache *cache)
+ * per word so that a word's own features are one number: the word's tag, which the tokenizer's
+ * cache of words carries (tagged), or computed here. The same features and cap as features();
+ * only the order of the additions differs. Per token, the one random read left is the pair
+ * feature's weight. */
+static double predict(const vigil_model *m, const vigil_tokens *t, bool tagged)
 {
     uint32_t mask = (1u << m->bits) - 1;
-    if (cache && cache->model != m) {
-        memset(cache->e, 0, sizeof cache->e);
-        cache->model = m;
-    }
     double sum = 0;
     size_t n = 0;
-    uint64_t prev = 0;
+    uint32_t prev = 0;
     for (size_t i = 0; i < t->n && n + 16 < MAX_FEATURES; i++) {
-        const char *w = vigil_token_str(t, i);
-        size_t l = t->v[i].len;
-        mcache_entry own, *e = &own;
-        uint32_t ids[22];
-        if (cache) {
-            uint64_t h = t->v[i].hash;
-            e = &cache->e[(h * 0x9E3779B97F4A7C15ull) >> (64 - MCACHE_BITS)];
-            if (e->hash == h && e->n)
-                goto cached;
-            e->hash = h;
+        const vigil_token *k = &t->v[i];
+        uint32_t hw;
+        float own;
+        if (tagged) {
+            hw = k->tag.mhash;
+            own = k->tag.mweight;
+        } else {
+            own = own_weight(m, vigil_token_str(t, i), k->len, k->flags, &hw);
         }
-        e->n = (uint32_t)word_features(w, l, t->v[i].flags, mask, ids, &e->hw);
-        e->wsum = 0;
-        for (size_t k = 0; k < e->n; k++)
-            e->wsum += m->w[ids[k]];
-    cached:
         if (i > 0) {
-            sum += m->w[pair_feature(prev, e->hw, mask)];
+            sum += m->w[pair_feature(prev, hw, mask)];
             n++;
         }
-        prev = e->hw;
-        if (n + e->n <= MAX_FEATURES) {
-            sum += e->wsum;
-            n += e->n;
+        prev = hw;
+        size_t nown = own_count(k->len, k->flags);
+        if (n + nown <= MAX_FEATURES) {
+            sum += own;
+            n += nown;
             continue;
         }
         /* the cap falls inside this word: feature by feature, as features() */
-        uint64_t hw;
-        size_t nids = word_features(w, l, t->v[i].flags, mask, ids, &hw);
-        for (size_t k = 0; k < nids && n < MAX_FEATURES; k++, n++)
-            sum += m->w[ids[k]];
+        uint32_t ids[22];
+        size_t nids = word_features(vigil_token_str(t, i), k->len, k->flags, mask, ids, &hw);
+        for (size_t j = 0; j < nids && n < MAX_FEATURES; j++, n++)
+            sum += m->w[ids[j]];
     }
     return n ? m->bias + sum / sqrt((double)n) : m->bias;
 }
@@ -185,11 +178,11 @@ static double sigmoid(double z)
     return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
 }
 
-double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, vigil_model_cache *cache)
+double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, bool tagged)
 {
     if (!m)
         return 0;
-    return sigmoid(predict(m, t, cache));
+    return sigmoid(predict(m, t, tagged));
 }
 
 void vigil_model_free(vigil_model *m)

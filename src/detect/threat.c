@@ -84,7 +84,6 @@ typedef struct named {
 
 struct vigil_rules {
     const vigil_keys *keys;
-    uint64_t gen; /* this rule set's tagger generation (vigil_rules_tagger) */
     wordset *sets;
     size_t nsets;
     rule *rules;
@@ -778,8 +777,6 @@ static vigil_rules *rules_new(const vigil_keys *keys)
     if (!r)
         return NULL;
     r->keys = keys;
-    static _Atomic uint64_t serial;
-    r->gen = ++serial;
     r->rules = calloc(MAX_RULES, sizeof *r->rules);
     if (!r->rules) {
         free(r);
@@ -875,15 +872,9 @@ static bool money_trigger(const char *w, size_t n);
 
 /* A word's tag: its class, and TAG_MONEY when it is a thousand/million or currency word. */
 #define TAG_MONEY 0x80000000u
-static uint32_t word_tag(const void *ctx, const char *w, size_t n, uint64_t hash)
+uint32_t vigil_rules_word_tag(const vigil_rules *r, const char *w, size_t n, uint64_t hash)
 {
-    return class_of_word(ctx, w, n, hash) | (money_trigger(w, n) ? TAG_MONEY : 0);
-}
-
-void vigil_rules_tagger(const vigil_rules *r, vigil_word_tagger *fn, uint64_t *gen)
-{
-    *fn = r ? word_tag : NULL;
-    *gen = r ? r->gen : 0;
+    return class_of_word(r, w, n, hash) | (money_trigger(w, n) ? TAG_MONEY : 0);
 }
 
 /* What matching one document needs: its tokens' classes and the sets it has. */
@@ -1402,8 +1393,8 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             ts->cls = c;
             ts->ncls = cap;
         }
-        /* the classes come with the tokens when the tokenizer had these rules as its tagger */
-        bool tagged = t->taggen && t->taggen == r->gen;
+        /* the classes come with the tokens when the tokenizer had these rules in its tagger */
+        bool tagged = ts->tagged;
         uint64_t has[MAX_SETS / 64], ok[MAX_RULES / 64];
         memset(has, 0, r->mw * sizeof *has);
         uint32_t *cls = ts->cls, *at = ts->cls + t->n;
@@ -1416,7 +1407,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             memset(seen, 0, (r->nclass + 63) / 64 * sizeof *seen);
         uint32_t tags = 0;
         for (size_t i = 0; i < t->n; i++) {
-            uint32_t c = tagged ? t->v[i].tag
+            uint32_t c = tagged ? t->v[i].tag.rules
                                 : class_of_word(r, vigil_token_str(t, i), t->v[i].len,
                                                 t->v[i].hash);
             tags |= c;
@@ -1548,7 +1539,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             ctx = 0.5;
             why = "quote";
         }
-        double p = vigil_model_predict(model, t, ts->mcache) * ctx;
+        double p = vigil_model_predict(model, t, ts->tagged) * ctx;
         miss *= 1.0 - p;
         if (p >= 0.5 && !(ts->threat.labels & ~(1u << VIGIL_LABEL_WEAPON)))
             ts->threat.labels |= 1u << VIGIL_LABEL_VIOLENCE;

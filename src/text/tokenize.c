@@ -221,7 +221,7 @@ typedef struct canon_entry {
     char canon[16];  /* canonical bytes */
     uint8_t len;     /* canonical length; 0 for a dropped word */
     uint8_t flags;
-    uint32_t tag;    /* the tagger's tag */
+    vigil_tag tag;   /* the tagger's tags */
     uint64_t lens;   /* first-token filter bits */
 } canon_entry;
 _Static_assert(sizeof(canon_entry) == 64, "one cache line per entry");
@@ -254,7 +254,9 @@ static __attribute__((noinline)) bool canon_miss(const scan_ctx *c, vigil_token 
     uint64_t hash = n ? vigil_hash_token(c->k, out, n) : 0;
     uint64_t lens = n && c->ix ? vigil_index_first_lens(c->ix, hash) : 0;
     const vigil_canon_cache *cc = c->cache;
-    uint32_t tag = n && cc->tagfn ? cc->tagfn(cc->tagctx, out, n, hash) : 0;
+    vigil_tag tag = {0, 0, 0};
+    if (n && cc->tagfn)
+        cc->tagfn(cc->tagctx, out, n, flags, hash, &tag);
     if (e && n <= 15) {
         e->a = a;
         e->b = b;

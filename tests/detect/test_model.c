@@ -39,7 +39,7 @@ static double predict(const vigil_model *m, const char *text)
 {
     static vigil_tokens t;
     CHECK(vigil_tokenize(&t, text, strlen(text)) == VIGIL_OK);
-    return vigil_model_predict(m, &t, NULL);
+    return vigil_model_predict(m, &t, false);
 }
 
 TEST(training_separates_the_classes)
@@ -155,6 +155,51 @@ TEST(builtin_model_loads)
     vigil_model_free(m);
 }
 
+static void model_tags(const void *ctx, const char *w, size_t n, unsigned flags, uint64_t hash,
+                       vigil_tag *out)
+{
+    (void)hash;
+    vigil_model_word_tag(ctx, w, n, flags, out);
+}
+
+/* The scan predicts from the word tags of the tokenizer's cache; that must be exactly what the
+ * model computes from the words themselves: cached words, words too long for the cache,
+ * spelled runs, digits, and documents past the feature cap. */
+TEST(tagged_prediction_equals_untagged)
+{
+    vigil_model *m = NULL;
+    CHECK(vigil_model_builtin(&m) == VIGIL_OK);
+    if (!m)
+        return;
+    static const char *const words[] = {
+        "kill", "you", "I", "will", "him", "k1ll", "M4TAR", "judge", "5", "555-1234", "f i v e",
+        "a", "la", "extraordinarilylongwordhere", "tonight", "J.o.h.n", "caf\xc3\xa9", "2026",
+        "shoot", "agente", "supercalifragilisticexpialidocious", "b o m b", "x"};
+    vigil_canon_cache *cache = vigil_canon_cache_new();
+    vigil_keys keys;
+    memset(&keys, 3, sizeof keys);
+    vigil_canon_cache_set_tagger(cache, model_tags, m, 1);
+    static vigil_tokens t;
+    static char text[65536];
+    uint32_t r = 7;
+    for (int doc = 0; doc < 400; doc++) {
+        size_t n = 0, want = doc % 50 == 0 ? sizeof text - 64 : (size_t)(r % 600);
+        while (n + 48 < sizeof text && n < want) {
+            r = r * 1103515245u + 12345u;
+            const char *w = words[(r >> 8) % (sizeof words / sizeof *words)];
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s ", w);
+        }
+        CHECK(vigil_tokenize_scan(&t, text, n, &keys, NULL, cache) == VIGIL_OK);
+        CHECK(t.taggen == 1);
+        double tagged = vigil_model_predict(m, &t, true);
+        double untagged = vigil_model_predict(m, &t, false);
+        CHECK(memcmp(&tagged, &untagged, sizeof tagged) == 0);
+    }
+    vigil_canon_cache_free(cache);
+    vigil_model_free(m);
+}
+
 HARNESS_MAIN(T(training_separates_the_classes), T(training_is_deterministic_and_needs_both_classes),
              T(model_file_roundtrip_and_corruption), T(roc_auc),
-             T(table_reader_csv_semicolon_and_jsonl), T(builtin_model_loads))
+             T(table_reader_csv_semicolon_and_jsonl), T(builtin_model_loads),
+             T(tagged_prediction_equals_untagged))
