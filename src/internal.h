@@ -291,7 +291,7 @@ typedef struct vigil_threat_state {
     uint32_t *cls;             /* the tokens' word classes (threat.c), ncls of room */
     size_t ncls;
 } vigil_threat_state;
-/* Frees what vigil_threat_detect allocated in ts (not the model cache). */
+/* Frees what vigil_threat_detect allocated in ts. */
 void vigil_threat_state_free(vigil_threat_state *ts);
 
 /* Runs the rules and the model over a document's hashed tokens (either may be NULL). */
