@@ -240,6 +240,7 @@ typedef struct scan_ctx {
     const vigil_keys *k;
     const vigil_index *ix;
     vigil_canon_cache *cache;
+    bool tagged; /* the cache has a tagger: tokens get their words' tags (else none is read) */
 } scan_ctx;
 
 /* The cold half of canon_scan: a word not in the cache (or too long for it). Fills the cache
@@ -310,7 +311,8 @@ static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f
     tok->flags = e->flags;
     tok->hash = e->hash;
     tok->lens = e->lens;
-    tok->tag = e->tag;
+    if (c->tagged)
+        tok->tag = e->tag;
     return true;
 }
 
@@ -945,7 +947,7 @@ vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
         cache->keys = k;
         cache->ix = ix;
     }
-    scan_ctx c = {k, ix, cache};
+    scan_ctx c = {k, ix, cache, cache->taggen != 0};
     bool spelled = false;
     vigil_status st = tokenize(t, text, len, false, &c, &spelled);
     if (st == VIGIL_OK && spelled) {
