@@ -80,7 +80,9 @@ static size_t word_features(const char *w, size_t l, unsigned flags, uint32_t ma
 /* How many features word_features gives a word of l bytes. */
 static inline size_t own_count(size_t l, unsigned flags)
 {
-    return 1 + (l > 20 || (flags & VIGIL_TOK_DIGITS) || l < 2 ? 0 : l - 1);
+    /* without branches: word lengths are what a branch predictor cannot guess */
+    size_t grams = (size_t)((l - 2 <= 18) & !(flags & VIGIL_TOK_DIGITS));
+    return 1 + ((l - 1) & (0 - grams));
 }
 
 /* The feature of a word pair, from the two words' hashes (ordered). */
