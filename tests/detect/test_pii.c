@@ -75,6 +75,39 @@ TEST(personal_data_next_to_a_role_is_low)
     CHECK_EQ_INT(scan("The bakery is at 1234 N Oak Street")->severity, VIGIL_SEV_INFO);
 }
 
+/* Vectorscan runs only near digits, '@' and dot/punt: whatever lies between, every match is
+ * found with its whole span, in a long document, far from other data and across the spans'
+ * edges. */
+TEST(long_documents_and_far_anchors)
+{
+    static const char *const items[] = {
+        "1600 North Pennsylvania Avenue", "Calle Benito Juarez Garcia 1234",
+        "jdoe at example dot com", "j.doe@example.com", "ABC-1234", "(555) 201-3344",
+        "19.43260, -99.13320", "192.168.10.20"};
+    static const char *const kinds[] = {"address", "address", "email", "email",
+                                        "plate",   "phone",   "coordinates", "ip"};
+    static char text[32768];
+    size_t nitems = sizeof items / sizeof *items;
+    for (size_t gap = 40; gap <= 1000; gap += 137) {
+        size_t n = 0;
+        size_t at[8];
+        for (size_t k = 0; k < nitems; k++) {
+            /* filler words without digits or '@', of the gap's length */
+            for (size_t f = 0; f < gap; f += 6)
+                n += (size_t)snprintf(text + n, sizeof text - n, "%s ", f % 12 ? "words" : "word");
+            at[k] = n;
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s ", items[k]);
+        }
+        const vigil_result *r = scan(text);
+        CHECK_EQ_INT(r->npii, nitems);
+        for (size_t k = 0; k < nitems && k < r->npii; k++) {
+            CHECK_EQ_STR(vigil_pii_kind_name(r->pii[k].kind), kinds[k]);
+            CHECK_EQ_INT(r->pii[k].start, at[k]);
+            CHECK_EQ_INT(r->pii[k].end, at[k] + strlen(items[k]));
+        }
+    }
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -82,5 +115,5 @@ TEST(teardown)
     remove_tree(dir);
 }
 
-HARNESS_MAIN(T(each_kind_with_its_span), T(near_misses), T(personal_data_next_to_a_role_is_low),
+HARNESS_MAIN(T(each_kind_with_its_span), T(long_documents_and_far_anchors), T(near_misses), T(personal_data_next_to_a_role_is_low),
              T(teardown))
