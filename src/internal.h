@@ -281,6 +281,7 @@ void vigil_phone_candidates(const char *d, size_t n, void (*fn)(void *, const ch
 /* ------------------------------------------------------------------ detect/threat */
 
 #define VIGIL_THREAT_SPANS 32
+#define VIGIL_MODEL_FEATURES 5 /* words listed behind the model's score */
 
 typedef struct vigil_threat_state {
     vigil_threat threat;
@@ -288,6 +289,8 @@ typedef struct vigil_threat_state {
     vigil_explain explain[VIGIL_THREAT_SPANS];
     size_t nexplain;
     bool tagged;               /* the tokens carry tags for these rules and this model */
+    bool model_features;       /* explain the model's score by its strongest words */
+    vigil_model_feature features[VIGIL_MODEL_FEATURES];
     uint32_t *cls;             /* the tokens' word classes (threat.c), ncls of room */
     size_t ncls;
 } vigil_threat_state;
@@ -301,6 +304,11 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *m, con
  * tokens carry this model's word tags (vigil_tokenize_scan with the scanner's tagger), else each
  * word's features are computed here; the result is the same to the last bit. */
 double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, bool tagged);
+/* The cap words of t that add most to the model's log-odds (own features and the pair each
+ * ends, scaled as in the score), strongest first, only those adding something; returns how many
+ * were written to out. */
+size_t vigil_model_top_words(const vigil_model *m, const vigil_tokens *t, bool tagged,
+                             vigil_model_feature *out, size_t cap);
 vigil_status vigil_model_from_memory(const void *data, size_t size, vigil_model **out, char *err,
                                      size_t errlen);
 /* Compiles rules from one text only (no built-in rules); for tests and the fuzzer. */

@@ -175,13 +175,24 @@ typedef struct vigil_threat_span {
     size_t start, end; /* byte offsets into the scanned text */
 } vigil_threat_span;
 
-/* Why a threat scored as it did (--explain): the rule's line in its rules file, the weight it
- * contributed after context, and the context modifier that scaled it (NULL if none). */
+/* A word behind the model's score (--explain): its span in the scanned text and what it, with
+ * the word pair it ends, added to the model's log-odds. */
+typedef struct vigil_model_feature {
+    size_t start, end;
+    double weight;
+} vigil_model_feature;
+
+/* Why a threat scored as it did (--explain): the rule's line in its rules file (0: the model),
+ * the weight it contributed after context, and the context modifier that scaled it (NULL if
+ * none). The model's entry lists its strongest words, strongest first, when the scanner was
+ * asked for them (vigil_scanner_set_explain). */
 typedef struct vigil_explain {
     unsigned line;
     vigil_label label;
     double weight;
     const char *modifier;
+    size_t nfeatures;
+    const vigil_model_feature *features;
 } vigil_explain;
 
 typedef struct vigil_threat {
@@ -266,6 +277,9 @@ void vigil_model_free(vigil_model *model);
 VIGIL_NODISCARD vigil_status vigil_model_builtin(vigil_model **out);
 /* Threat model for this scanner's next scans (NULL turns it off). Borrowed. */
 void vigil_scanner_set_model(vigil_scanner *scanner, const vigil_model *model);
+/* Whether the model's explain entry lists the words behind its score (off by default: it costs
+ * a second pass over the words of each document the model scores). */
+void vigil_scanner_set_explain(vigil_scanner *scanner, int enabled);
 
 /* Labeled examples for training, held as hashed features (2^bits buckets, 16..24). */
 typedef struct vigil_trainset vigil_trainset;

@@ -8,6 +8,7 @@
  */
 #include "../internal.h"
 
+#include <math.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -49,14 +50,20 @@ static vigil_status opt_field(vigil_buf *o, const char *name, const char *value)
 
 /* A span; one found in decoded content (base64, percent-encoding...) is reported at the
  * encoded run of the document it came from, with the encodings named. */
+/* {"KEY":"KIND","start":S,"end":E} (no KEY when key is NULL; "weight" after the span unless
+ * weight is NAN), with the span in the document's own bytes and its encoding. */
 static vigil_status span_json(vigil_buf *o, bool first, const char *key, const char *kind,
-                              size_t start, size_t end, const vigil_doc *doc)
+                              size_t start, size_t end, double weight, const vigil_doc *doc)
 {
     const char *enc = NULL;
     if (doc && doc->prepared)
         vigil_text_source(doc->prepared, &start, &end, &enc);
-    vigil_status st = vigil_buf_printf(o, "%s{\"%s\":\"%s\",\"start\":%zu,\"end\":%zu",
-                                       first ? "" : ",", key, kind, start, end);
+    vigil_status st = key ? vigil_buf_printf(o, "%s{\"%s\":\"%s\",", first ? "" : ",", key, kind)
+                          : vigil_buf_printf(o, "%s{", first ? "" : ",");
+    if (!st)
+        st = vigil_buf_printf(o, "\"start\":%zu,\"end\":%zu", start, end);
+    if (!st && !isnan(weight))
+        st = vigil_buf_printf(o, ",\"weight\":%.3f", weight);
     if (!st && enc)
         st = vigil_buf_printf(o, ",\"encoding\":\"%s\"", enc);
     if (!st)
@@ -77,7 +84,7 @@ static vigil_status threat_json(const vigil_threat *t, int explain, const vigil_
     if (!st) st = LIT(o, "],\"spans\":[");
     for (size_t i = 0; !st && i < t->nspans; i++)
         st = span_json(o, i == 0, "label", vigil_label_name(t->spans[i].label),
-                       t->spans[i].start, t->spans[i].end, doc);
+                       t->spans[i].start, t->spans[i].end, NAN, doc);
     if (!st) st = LIT(o, "]");
     if (!st && t->has_bounty)
         st = vigil_buf_printf(o, ",\"bounty\":{\"amount\":%.0f,\"currency\":\"%s\"}",
@@ -90,6 +97,13 @@ static vigil_status threat_json(const vigil_threat *t, int explain, const vigil_
                                   i ? "," : "", x->line, vigil_label_name(x->label), x->weight);
             if (!st && x->modifier)
                 st = vigil_buf_printf(o, ",\"context\":\"%s\"", x->modifier);
+            if (!st && x->nfeatures) {
+                st = LIT(o, ",\"words\":[");
+                for (size_t k = 0; !st && k < x->nfeatures; k++)
+                    st = span_json(o, k == 0, NULL, NULL, x->features[k].start,
+                                   x->features[k].end, x->features[k].weight, doc);
+                if (!st) st = LIT(o, "]");
+            }
             if (!st) st = LIT(o, "}");
         }
         if (!st) st = LIT(o, "]");
@@ -120,7 +134,7 @@ vigil_status vigil_result_json(const vigil_result *r, const vigil_doc *doc, int 
         if (!st) st = LIT(o, "],\"spans\":[");
         for (size_t j = 0; !st && j < p->nspans; j++)
             st = span_json(o, j == 0, "kind", vigil_kind_name(p->spans[j].kind),
-                           p->spans[j].start, p->spans[j].end, doc);
+                           p->spans[j].start, p->spans[j].end, NAN, doc);
         if (!st) st = LIT(o, "]}");
     }
     if (!st) st = LIT(o, "],\"fingerprint\":");
@@ -130,7 +144,7 @@ vigil_status vigil_result_json(const vigil_result *r, const vigil_doc *doc, int 
     if (!st) st = LIT(o, ",\"pii\":[");
     for (size_t i = 0; !st && i < r->npii; i++)
         st = span_json(o, i == 0, "kind", vigil_pii_kind_name(r->pii[i].kind), r->pii[i].start,
-                       r->pii[i].end, doc);
+                       r->pii[i].end, NAN, doc);
     if (!st) st = LIT(o, "]");
     if (!st && doc) st = opt_field(o, "source", doc->source);
     if (!st && doc) st = opt_field(o, "url", doc->url);

@@ -306,15 +306,22 @@ static void flush_ready(scan_session *s)
     }
 }
 
+/* A scanner for the session: its rules and model, and the model's words behind its score when
+ * they will be shown (--explain) or kept (the store keeps each alert with its explanation). */
+static void setup_scanner(const scan_session *s, vigil_scanner *sc)
+{
+    vigil_scanner_set_rules(sc, s->rules);
+    vigil_scanner_set_model(sc, s->model);
+    vigil_scanner_set_explain(sc, s->o->explain || s->record);
+}
+
 static void *worker(void *arg)
 {
     scan_session *s = arg;
     vigil_scanner *sc = NULL;
     vigil_text *tx = NULL;
-    if (vigil_scanner_create(s->vault, &sc) == VIGIL_OK) {
-        vigil_scanner_set_rules(sc, s->rules);
-        vigil_scanner_set_model(sc, s->model);
-    }
+    if (vigil_scanner_create(s->vault, &sc) == VIGIL_OK)
+        setup_scanner(s, sc);
     if (vigil_text_create(&tx) != VIGIL_OK)
         tx = NULL;
     pthread_mutex_lock(&s->mu);
@@ -760,8 +767,7 @@ int scan_session_open(const scan_opts *o, scan_session **out)
             scan_session_close(s);
             return 2;
         }
-        vigil_scanner_set_rules(s->sc, s->rules);
-        vigil_scanner_set_model(s->sc, s->model);
+        setup_scanner(s, s->sc);
     } else {
         s->nring = (size_t)o->threads * RING_PER_THREAD;
         s->ring = calloc(s->nring, sizeof *s->ring);

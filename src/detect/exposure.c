@@ -116,6 +116,11 @@ void vigil_scanner_set_model(vigil_scanner *s, const vigil_model *model)
     retag(s);
 }
 
+void vigil_scanner_set_explain(vigil_scanner *s, int enabled)
+{
+    s->threat.model_features = enabled != 0;
+}
+
 void vigil_scanner_destroy(vigil_scanner *s)
 {
     if (!s)

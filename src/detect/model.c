@@ -134,12 +134,14 @@ static size_t features(const vigil_tokens *t, uint32_t bits, uint32_t *f)
 
 static double sigmoid(double z);
 
-/* The model's score: bias + (sum of the weights of the features) / sqrt(their count), summed
- * per word so that a word's own features are one number: the word's tag, which the tokenizer's
- * cache of words carries (tagged), or computed here. The same features and cap as features();
- * only the order of the additions differs. Per token, the one random read left is the pair
- * feature's weight. */
-static double predict(const vigil_model *m, const vigil_tokens *t, bool tagged)
+/* Walks the model's features as the score adds them: bias + (sum of the weights of the
+ * features) / sqrt(their count), summed per word so that a word's own features are one number:
+ * the word's tag, which the tokenizer's cache of words carries (tagged), or computed here. The
+ * same features and cap as features(); only the order of the additions differs. Per token, the
+ * one random read left is the pair feature's weight. Returns the sum and the count in *n; with
+ * `each`, also tells it what each token added (its pair and its own features). */
+static double walk(const vigil_model *m, const vigil_tokens *t, bool tagged, size_t *count,
+                   void (*each)(void *ctx, size_t i, double add), void *ctx)
 {
     uint32_t mask = (1u << m->bits) - 1;
     double sum = 0;
@@ -155,8 +157,10 @@ static double predict(const vigil_model *m, const vigil_tokens *t, bool tagged)
         } else {
             own = own_weight(m, vigil_token_str(t, i), k->len, k->flags, &hw);
         }
+        double pair = 0;
         if (i > 0) {
-            sum += m->w[pair_feature(prev, hw, mask)];
+            pair = m->w[pair_feature(prev, hw, mask)];
+            sum += pair;
             n++;
         }
         prev = hw;
@@ -164,15 +168,63 @@ static double predict(const vigil_model *m, const vigil_tokens *t, bool tagged)
         if (n + nown <= MAX_FEATURES) {
             sum += own;
             n += nown;
+            if (each)
+                each(ctx, i, pair + own);
             continue;
         }
         /* the cap falls inside this word: feature by feature, as features() */
         uint32_t ids[22];
         size_t nids = word_features(vigil_token_str(t, i), k->len, k->flags, mask, ids, &hw);
-        for (size_t j = 0; j < nids && n < MAX_FEATURES; j++, n++)
+        double part = 0;
+        for (size_t j = 0; j < nids && n < MAX_FEATURES; j++, n++) {
             sum += m->w[ids[j]];
+            part += m->w[ids[j]];
+        }
+        if (each)
+            each(ctx, i, pair + part);
     }
+    *count = n;
+    return sum;
+}
+
+static double predict(const vigil_model *m, const vigil_tokens *t, bool tagged)
+{
+    size_t n;
+    double sum = walk(m, t, tagged, &n, NULL, NULL);
     return n ? m->bias + sum / sqrt((double)n) : m->bias;
+}
+
+typedef struct topk {
+    vigil_model_feature *out;
+    size_t n, cap;
+    const vigil_tokens *t;
+} topk;
+
+/* Keeps the cap largest positive additions, largest first (the earlier word first on a tie). */
+static void keep_top(void *ctx, size_t i, double add)
+{
+    topk *k = ctx;
+    if (add <= 0 || (k->n == k->cap && add <= k->out[k->n - 1].weight))
+        return;
+    size_t at = k->n < k->cap ? k->n++ : k->cap - 1;
+    while (at > 0 && k->out[at - 1].weight < add) {
+        k->out[at] = k->out[at - 1];
+        at--;
+    }
+    k->out[at] = (vigil_model_feature){k->t->v[i].start, k->t->v[i].end, add};
+}
+
+size_t vigil_model_top_words(const vigil_model *m, const vigil_tokens *t, bool tagged,
+                             vigil_model_feature *out, size_t cap)
+{
+    topk k = {out, 0, cap, t};
+    size_t n;
+    if (!m || !cap)
+        return 0;
+    walk(m, t, tagged, &n, keep_top, &k);
+    for (size_t i = 0; i < k.n; i++)
+        out[i].weight /= sqrt((double)n);
+    return k.n;
 }
 
 static double sigmoid(double z)

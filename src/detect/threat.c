@@ -1495,10 +1495,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         }
         if (ts->nexplain < VIGIL_THREAT_SPANS) {
             vigil_explain *x = &ts->explain[ts->nexplain++];
-            x->line = ru->line;
-            x->label = (vigil_label)ru->label;
-            x->weight = w;
-            x->modifier = why;
+            *x = (vigil_explain){ru->line, (vigil_label)ru->label, w, why, 0, NULL};
         }
         if (ru->label == VIGIL_LABEL_BOUNTY || ru->label == VIGIL_LABEL_VIOLENCE ||
             ru->label == VIGIL_LABEL_INCITEMENT || ru->label == VIGIL_LABEL_KIDNAPPING)
@@ -1545,10 +1542,12 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             ts->threat.labels |= 1u << VIGIL_LABEL_VIOLENCE;
         if (ts->nexplain < VIGIL_THREAT_SPANS && p >= 0.05) {
             vigil_explain *x = &ts->explain[ts->nexplain++];
-            x->line = 0; /* 0: the model */
-            x->label = VIGIL_LABEL_VIOLENCE;
-            x->weight = p;
-            x->modifier = why;
+            /* line 0: the model, with the words behind its score when asked for */
+            size_t nf = ts->model_features
+                            ? vigil_model_top_words(model, t, ts->tagged, ts->features,
+                                                    VIGIL_MODEL_FEATURES)
+                            : 0;
+            *x = (vigil_explain){0, VIGIL_LABEL_VIOLENCE, p, why, nf, ts->features};
         }
     }
     ts->threat.score = 1.0 - miss;

@@ -194,6 +194,10 @@ TEST(tagged_prediction_equals_untagged)
         double tagged = vigil_model_predict(m, &t, true);
         double untagged = vigil_model_predict(m, &t, false);
         CHECK(memcmp(&tagged, &untagged, sizeof tagged) == 0);
+        vigil_model_feature wa[5], wb[5];
+        size_t na = vigil_model_top_words(m, &t, true, wa, 5);
+        size_t nb = vigil_model_top_words(m, &t, false, wb, 5);
+        CHECK(na == nb && memcmp(wa, wb, na * sizeof *wa) == 0);
     }
     vigil_canon_cache_free(cache);
     vigil_model_free(m);

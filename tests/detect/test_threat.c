@@ -274,6 +274,51 @@ TEST(words_and_prefixes_in_many_sets)
     CHECK_EQ_INT(labels_under(rs, ""), 0);
 }
 
+/* --explain: the model's entry names the words behind its score, strongest first. */
+TEST(model_words_behind_the_score)
+{
+    setup();
+    vigil_model *m = NULL;
+    CHECK(vigil_model_builtin(&m) == VIGIL_OK);
+    if (!m)
+        return;
+    vigil_scanner_set_model(sc, m);
+    const char *text = "honestly i am going to kill you tonight";
+    const vigil_result *r = scan(text);
+    const vigil_explain *model_entry = NULL;
+    for (size_t i = 0; i < r->threat.nexplain; i++)
+        if (r->threat.explain[i].line == 0)
+            model_entry = &r->threat.explain[i];
+    CHECK(model_entry != NULL && model_entry->nfeatures == 0); /* not asked for */
+    vigil_scanner_set_explain(sc, 1);
+    r = scan(text);
+    model_entry = NULL;
+    for (size_t i = 0; i < r->threat.nexplain; i++)
+        if (r->threat.explain[i].line == 0)
+            model_entry = &r->threat.explain[i];
+    CHECK(model_entry != NULL);
+    if (model_entry) {
+        CHECK(model_entry->nfeatures >= 1 && model_entry->nfeatures <= 5);
+        const vigil_model_feature *f = model_entry->features;
+        for (size_t k = 0; k < model_entry->nfeatures; k++) {
+            CHECK(f[k].weight > 0 && f[k].start < f[k].end && f[k].end <= strlen(text));
+            if (k)
+                CHECK(f[k].weight <= f[k - 1].weight);
+        }
+        if (model_entry->nfeatures)
+            CHECK(strncmp(text + f[0].start, "kill", 4) == 0);
+        vigil_buf b = {0};
+        vigil_doc d = {.id = "x"};
+        CHECK(vigil_result_json(r, &d, 1, &b) == VIGIL_OK);
+        CHECK(strstr(b.data, "\"rule_line\":0,\"label\":\"violence\"") != NULL);
+        CHECK(strstr(b.data, ",\"words\":[{\"start\":") != NULL);
+        vigil_buf_free(&b);
+    }
+    vigil_scanner_set_explain(sc, 0);
+    vigil_scanner_set_model(sc, NULL);
+    vigil_model_free(m);
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -286,4 +331,5 @@ TEST(teardown)
 HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
+             T(model_words_behind_the_score),
              T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
