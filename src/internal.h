@@ -304,11 +304,11 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *m, con
  * tokens carry this model's word tags (vigil_tokenize_scan with the scanner's tagger), else each
  * word's features are computed here; the result is the same to the last bit. */
 double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, bool tagged);
-/* The cap words of t that add most to the model's log-odds (own features and the pair each
- * ends, scaled as in the score), strongest first, only those adding something; returns how many
- * were written to out. */
-size_t vigil_model_top_words(const vigil_model *m, const vigil_tokens *t, bool tagged,
-                             vigil_model_feature *out, size_t cap);
+/* vigil_model_predict, and the cap words of t that add most to the model's log-odds (own
+ * features and the pair each ends, scaled as in the score) into top, strongest first, only
+ * those adding something, *ntop of them. One pass over the words for both. */
+double vigil_model_predict_top(const vigil_model *m, const vigil_tokens *t, bool tagged,
+                               vigil_model_feature *top, size_t cap, size_t *ntop);
 vigil_status vigil_model_from_memory(const void *data, size_t size, vigil_model **out, char *err,
                                      size_t errlen);
 /* Compiles rules from one text only (no built-in rules); for tests and the fuzzer. */

@@ -134,14 +134,34 @@ static size_t features(const vigil_tokens *t, uint32_t bits, uint32_t *f)
 
 static double sigmoid(double z);
 
+typedef struct topk {
+    vigil_model_feature *out;
+    size_t n, cap;
+} topk;
+
+/* Keeps the cap largest positive additions, largest first (the earlier word first on a tie). */
+static inline void keep_top(topk *k, const vigil_token *tok, double add)
+{
+    if (add <= 0 || (k->n == k->cap && add <= k->out[k->n - 1].weight))
+        return;
+    size_t at = k->n < k->cap ? k->n++ : k->cap - 1;
+    while (at > 0 && k->out[at - 1].weight < add) {
+        k->out[at] = k->out[at - 1];
+        at--;
+    }
+    k->out[at] = (vigil_model_feature){tok->start, tok->end, add};
+}
+
 /* Walks the model's features as the score adds them: bias + (sum of the weights of the
  * features) / sqrt(their count), summed per word so that a word's own features are one number:
  * the word's tag, which the tokenizer's cache of words carries (tagged), or computed here. The
  * same features and cap as features(); only the order of the additions differs. Per token, the
  * one random read left is the pair feature's weight. Returns the sum and the count in *n; with
- * `each`, also tells it what each token added (its pair and its own features). */
-static double walk(const vigil_model *m, const vigil_tokens *t, bool tagged, size_t *count,
-                   void (*each)(void *ctx, size_t i, double add), void *ctx)
+ * `top`, also keeps the tokens that added most (their pair and their own features). Inlined in
+ * its two callers, so that the plain score pays nothing for `top`. */
+static inline __attribute__((always_inline)) double walk(const vigil_model *m,
+                                                         const vigil_tokens *t, bool tagged,
+                                                         size_t *count, topk *top)
 {
     uint32_t mask = (1u << m->bits) - 1;
     double sum = 0;
@@ -168,8 +188,8 @@ static double walk(const vigil_model *m, const vigil_tokens *t, bool tagged, siz
         if (n + nown <= MAX_FEATURES) {
             sum += own;
             n += nown;
-            if (each)
-                each(ctx, i, pair + own);
+            if (top)
+                keep_top(top, k, pair + own);
             continue;
         }
         /* the cap falls inside this word: feature by feature, as features() */
@@ -180,8 +200,8 @@ static double walk(const vigil_model *m, const vigil_tokens *t, bool tagged, siz
             sum += m->w[ids[j]];
             part += m->w[ids[j]];
         }
-        if (each)
-            each(ctx, i, pair + part);
+        if (top)
+            keep_top(top, k, pair + part);
     }
     *count = n;
     return sum;
@@ -190,41 +210,8 @@ static double walk(const vigil_model *m, const vigil_tokens *t, bool tagged, siz
 static double predict(const vigil_model *m, const vigil_tokens *t, bool tagged)
 {
     size_t n;
-    double sum = walk(m, t, tagged, &n, NULL, NULL);
+    double sum = walk(m, t, tagged, &n, NULL);
     return n ? m->bias + sum / sqrt((double)n) : m->bias;
-}
-
-typedef struct topk {
-    vigil_model_feature *out;
-    size_t n, cap;
-    const vigil_tokens *t;
-} topk;
-
-/* Keeps the cap largest positive additions, largest first (the earlier word first on a tie). */
-static void keep_top(void *ctx, size_t i, double add)
-{
-    topk *k = ctx;
-    if (add <= 0 || (k->n == k->cap && add <= k->out[k->n - 1].weight))
-        return;
-    size_t at = k->n < k->cap ? k->n++ : k->cap - 1;
-    while (at > 0 && k->out[at - 1].weight < add) {
-        k->out[at] = k->out[at - 1];
-        at--;
-    }
-    k->out[at] = (vigil_model_feature){k->t->v[i].start, k->t->v[i].end, add};
-}
-
-size_t vigil_model_top_words(const vigil_model *m, const vigil_tokens *t, bool tagged,
-                             vigil_model_feature *out, size_t cap)
-{
-    topk k = {out, 0, cap, t};
-    size_t n;
-    if (!m || !cap)
-        return 0;
-    walk(m, t, tagged, &n, keep_top, &k);
-    for (size_t i = 0; i < k.n; i++)
-        out[i].weight /= sqrt((double)n);
-    return k.n;
 }
 
 static double sigmoid(double z)
@@ -237,6 +224,21 @@ double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, bool tag
     if (!m)
         return 0;
     return sigmoid(predict(m, t, tagged));
+}
+
+double vigil_model_predict_top(const vigil_model *m, const vigil_tokens *t, bool tagged,
+                               vigil_model_feature *top, size_t cap, size_t *ntop)
+{
+    *ntop = 0;
+    if (!m)
+        return 0;
+    topk k = {top, 0, cap};
+    size_t n;
+    double sum = walk(m, t, tagged, &n, cap ? &k : NULL);
+    for (size_t i = 0; i < k.n; i++)
+        top[i].weight /= sqrt((double)n);
+    *ntop = k.n;
+    return sigmoid(n ? m->bias + sum / sqrt((double)n) : m->bias);
 }
 
 void vigil_model_free(vigil_model *m)

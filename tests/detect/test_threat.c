@@ -319,6 +319,41 @@ TEST(model_words_behind_the_score)
     vigil_model_free(m);
 }
 
+/* The context the model's part answers to: a negation, reported speech or quotation marks that
+ * reach one of its strongest words, not one anywhere in the post. */
+static const char *model_context(const char *text)
+{
+    const vigil_result *r = scan(text);
+    for (size_t i = 0; i < r->threat.nexplain; i++)
+        if (r->threat.explain[i].line == 0)
+            return r->threat.explain[i].modifier ? r->threat.explain[i].modifier : "none";
+    return "no model entry";
+}
+
+TEST(model_context_must_reach_its_words)
+{
+    setup();
+    vigil_model *m = NULL;
+    CHECK(vigil_model_builtin(&m) == VIGIL_OK);
+    if (!m)
+        return;
+    vigil_scanner_set_model(sc, m);
+    const char *threat = "they are going to kill you tonight";
+    char far[512];
+    CHECK_EQ_STR(model_context(threat), "none");
+    snprintf(far, sizeof far, "No. The match was long and the weather held up all afternoon "
+                              "for the fans in the stands. %s", threat);
+    CHECK_EQ_STR(model_context(far), "none");
+    CHECK_EQ_STR(model_context("nobody is going to kill you tonight"), "negation");
+    snprintf(far, sizeof far, "\"Great game\" she said after the long match in the rain. %s",
+             threat);
+    CHECK_EQ_STR(model_context(far), "none");
+    CHECK_EQ_STR(model_context("he wrote \"they are going to kill you tonight\" and left"),
+                 "quote");
+    vigil_scanner_set_model(sc, NULL);
+    vigil_model_free(m);
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -331,5 +366,5 @@ TEST(teardown)
 HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
-             T(model_words_behind_the_score),
+             T(model_words_behind_the_score), T(model_context_must_reach_its_words),
              T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
