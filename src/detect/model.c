@@ -139,17 +139,17 @@ typedef struct topk {
     size_t n, cap;
 } topk;
 
-/* Keeps the cap largest positive additions, largest first (the earlier word first on a tie). */
-static inline void keep_top(topk *k, const vigil_token *tok, double add)
+/* Keeps the cap largest positive additions, largest first (the earlier word first on a tie);
+ * returns what a later addition must exceed to be kept. */
+static double keep_top(topk *k, const vigil_token *tok, double add)
 {
-    if (add <= 0 || (k->n == k->cap && add <= k->out[k->n - 1].weight))
-        return;
     size_t at = k->n < k->cap ? k->n++ : k->cap - 1;
     while (at > 0 && k->out[at - 1].weight < add) {
         k->out[at] = k->out[at - 1];
         at--;
     }
     k->out[at] = (vigil_model_feature){tok->start, tok->end, add};
+    return k->n == k->cap ? k->out[k->n - 1].weight : 0;
 }
 
 /* Walks the model's features as the score adds them: bias + (sum of the weights of the
@@ -164,7 +164,7 @@ static inline __attribute__((always_inline)) double walk(const vigil_model *m,
                                                          size_t *count, topk *top)
 {
     uint32_t mask = (1u << m->bits) - 1;
-    double sum = 0;
+    double sum = 0, keep = 0; /* keep: what an addition must exceed to enter top */
     size_t n = 0;
     uint32_t prev = 0;
     for (size_t i = 0; i < t->n && n + 16 < MAX_FEATURES; i++) {
@@ -188,8 +188,8 @@ static inline __attribute__((always_inline)) double walk(const vigil_model *m,
         if (n + nown <= MAX_FEATURES) {
             sum += own;
             n += nown;
-            if (top)
-                keep_top(top, k, pair + own);
+            if (top && pair + own > keep)
+                keep = keep_top(top, k, pair + own);
             continue;
         }
         /* the cap falls inside this word: feature by feature, as features() */
@@ -200,8 +200,8 @@ static inline __attribute__((always_inline)) double walk(const vigil_model *m,
             sum += m->w[ids[j]];
             part += m->w[ids[j]];
         }
-        if (top)
-            keep_top(top, k, pair + part);
+        if (top && pair + part > keep)
+            keep = keep_top(top, k, pair + part);
     }
     *count = n;
     return sum;
