@@ -274,6 +274,15 @@ TEST(words_and_prefixes_in_many_sets)
     CHECK_EQ_INT(labels_under(rs, ""), 0);
 }
 
+/* The model's explain entry of a result (line 0), or NULL. */
+static const vigil_explain *model_entry_of(const vigil_result *r)
+{
+    for (size_t i = 0; i < r->threat.nexplain; i++)
+        if (r->threat.explain[i].line == 0)
+            return &r->threat.explain[i];
+    return NULL;
+}
+
 /* --explain: the model's entry names the words behind its score, strongest first. */
 TEST(model_words_behind_the_score)
 {
@@ -285,17 +294,11 @@ TEST(model_words_behind_the_score)
     vigil_scanner_set_model(sc, m);
     const char *text = "honestly i am going to kill you tonight";
     const vigil_result *r = scan(text);
-    const vigil_explain *model_entry = NULL;
-    for (size_t i = 0; i < r->threat.nexplain; i++)
-        if (r->threat.explain[i].line == 0)
-            model_entry = &r->threat.explain[i];
+    const vigil_explain *model_entry = model_entry_of(r);
     CHECK(model_entry != NULL && model_entry->nfeatures == 0); /* not asked for */
     vigil_scanner_set_explain(sc, 1);
     r = scan(text);
-    model_entry = NULL;
-    for (size_t i = 0; i < r->threat.nexplain; i++)
-        if (r->threat.explain[i].line == 0)
-            model_entry = &r->threat.explain[i];
+    model_entry = model_entry_of(r);
     CHECK(model_entry != NULL);
     if (model_entry) {
         CHECK(model_entry->nfeatures >= 1 && model_entry->nfeatures <= 5);
@@ -323,11 +326,10 @@ TEST(model_words_behind_the_score)
  * reach one of its strongest words, not one anywhere in the post. */
 static const char *model_context(const char *text)
 {
-    const vigil_result *r = scan(text);
-    for (size_t i = 0; i < r->threat.nexplain; i++)
-        if (r->threat.explain[i].line == 0)
-            return r->threat.explain[i].modifier ? r->threat.explain[i].modifier : "none";
-    return "no model entry";
+    const vigil_explain *x = model_entry_of(scan(text));
+    if (!x)
+        return "no model entry";
+    return x->modifier ? x->modifier : "none";
 }
 
 TEST(model_context_must_reach_its_words)
