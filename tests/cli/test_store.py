@@ -369,6 +369,15 @@ def test_campaigns_group_reposts_and_keep_unrelated_apart():
     import synth
     rng = random.Random(11)
     with Tmp() as t:
+        # The campaign hashes are keyed by the vault key, which `init` draws at random, so the
+        # share grouped varies from vault to vault (0.94-0.98 seen); a fixed key makes this run
+        # the same every time. The key stays 0600 and the index is started again under it.
+        key = os.path.join(t.vault, "key")
+        os.chmod(key, 0o600)
+        with open(key, "wb") as f:
+            f.write(bytes(range(1, 33)))
+        rc, _, err = run("init", "--vault", t.vault, "--reset-index")
+        assert rc == 0, err
         people = synth.make_people(5, 150, prefix="C")
         pcsv = t.path("people.csv")
         synth.write_people_csv(people, pcsv)
