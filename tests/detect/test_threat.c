@@ -356,6 +356,57 @@ TEST(model_context_must_reach_its_words)
     vigil_model_free(m);
 }
 
+/* The rule's explain entry (the first with a line), or NULL. */
+static const vigil_explain *rule_entry_of(const vigil_result *r)
+{
+    for (size_t i = 0; i < r->threat.nexplain; i++)
+        if (r->threat.explain[i].line != 0)
+            return &r->threat.explain[i];
+    return NULL;
+}
+
+/* Quotation marks of each kind, the threat at every offset from the sentence's start (the
+ * sentence is read 16 bytes at a time): quoted only when a quotation opened in its sentence is
+ * still open at the threat. */
+TEST(quotations_at_every_offset)
+{
+    static const char *const open[] = {"\"", "\xE2\x80\x9C", "\xC2\xAB"};
+    static const char *const close[] = {"\"", "\xE2\x80\x9D", "\xC2\xBB"};
+    char text[512], pad[128];
+    for (size_t q = 0; q < 3; q++)
+        for (size_t p = 0; p < 40; p++) {
+            memset(pad, 'a', p);
+            pad[p] = '\0';
+            for (int kind = 0; kind < 4; kind++) {
+                const char *want = "quote";
+                if (kind == 0) /* open before, in the same sentence */
+                    snprintf(text, sizeof text, "Then %s wrote %sso I will kill you", pad,
+                             open[q]);
+                else if (kind == 1) { /* opened and closed before it */
+                    snprintf(text, sizeof text, "Then %s wrote %shi%s I will kill you", pad,
+                             open[q], close[q]);
+                    want = NULL;
+                } else if (kind == 2) { /* opened in an earlier sentence */
+                    snprintf(text, sizeof text, "Then %s%s wrote. So I will kill you", open[q],
+                             pad);
+                    want = NULL;
+                } else /* opened after a closed one */
+                    snprintf(text, sizeof text, "%sok%s %s, %sI will kill you", open[q],
+                             close[q], pad, open[q]);
+                const vigil_explain *x = rule_entry_of(scan(text));
+                CHECK(x != NULL);
+                if (!x)
+                    continue;
+                if (want ? !x->modifier || strcmp(x->modifier, want) != 0
+                         : x->modifier && strcmp(x->modifier, "quote") == 0) {
+                    fprintf(stderr, "  quote %zu pad %zu kind %d: %s\n", q, p, kind,
+                            x->modifier ? x->modifier : "none");
+                    CHECK(0);
+                }
+            }
+        }
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -369,4 +420,4 @@ HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
              T(model_words_behind_the_score), T(model_context_must_reach_its_words),
-             T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
+             T(quotations_at_every_offset), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
