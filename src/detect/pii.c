@@ -311,16 +311,24 @@ vigil_status vigil_pii_scan(vigil_pii_scanner *p, const char *text, size_t len,
     vigil_status st = scan_anchored(p, text, len);
     if (st != VIGIL_OK)
         return st;
-    /* phone numbers spelled out: 7 or more digit words in a row ("five five five ...") */
-    for (size_t i = 0; t && i < t->n && p->n < p->cap; i++) {
-        if (!spelled_digit(t, text, i))
+    /* phone numbers spelled out: 7 or more digit words in a row ("five five five ..."). A run
+     * from i on that long has token i + 6 in it: when that one is no digit word, no such run
+     * starts before i + 7 (most tokens are looked at once in seven) */
+    for (size_t i = 0; t && i + 6 < t->n && p->n < p->cap;) {
+        if (!spelled_digit(t, text, i + 6)) {
+            i += 7;
             continue;
+        }
+        if (!spelled_digit(t, text, i)) {
+            i++;
+            continue;
+        }
         size_t j = i + 1;
         while (j < t->n && spelled_digit(t, text, j) && t->v[j].start - t->v[j - 1].end <= 3)
             j++;
         if (j - i >= 7)
             p->m[p->n++] = (vigil_pii_match){VIGIL_PII_PHONE, t->v[i].start, t->v[j - 1].end};
-        i = j - 1;
+        i = j;
     }
     /* merge overlapping matches of one kind; SSNs and phones in a coordinate pair are parts */
     qsort(p->m, p->n, sizeof *p->m, cmp_match);

@@ -899,8 +899,12 @@ static bool match_from(const vigil_rules *r, const rule *ru, unsigned k, size_t 
         return true;
     const elem *e = &ru->e[k];
     if (e->set < 0) {
+        /* a gap is never last; the word after it is tested here before going deeper (most
+         * positions fail it) */
+        const elem *nx = &ru->e[k + 1];
         for (unsigned g = 0; g <= e->gap && pos + g < t->n; g++)
-            if (match_from(r, ru, k + 1, pos + g, t, d, m))
+            if ((nx->set < 0 || in_set(r, nx->set, d, pos + g)) &&
+                match_from(r, ru, k + 1, pos + g, t, d, m))
                 return true;
         return false;
     }
@@ -1505,6 +1509,27 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                 if (!lack)
                     mask_set(ok, ri);
             }
+        /* keep only the rule starts of classes that start some of those rules: most start
+         * none (their rules lack a set here), and each costs a look at every rule word */
+        if (few && nat) {
+            uint64_t live[SEEN_CLASSES / 64];
+            size_t nw = (r->nclass + 63) / 64;
+            memset(live, 0, nw * sizeof *live);
+            for (size_t w = 0; w < nw; w++)
+                for (uint64_t b = seen[w]; b; b &= b - 1) {
+                    size_t c = w * 64 + (size_t)__builtin_ctzll(b);
+                    uint64_t any = 0;
+                    for (size_t x = 0; r->starts[c] && x < r->rw; x++)
+                        any |= (r->sword[c * r->rw + x] | r->spre[c * r->rw + x]) & ok[x];
+                    live[w] |= (uint64_t)(any != 0) << (c & 63);
+                }
+            size_t kept = 0;
+            for (size_t a = 0; a < nat; a++) {
+                at[kept] = at[a];
+                kept += (live[cls[at[a]] >> 6] >> (cls[at[a]] & 63)) & 1;
+            }
+            nat = kept;
+        }
         docwords d = {cls, has, at, nat, ok};
         nm = find_matches(r, t, &d, m, 256);
         if (tagged)

@@ -108,6 +108,44 @@ TEST(long_documents_and_far_anchors)
     }
 }
 
+/* Spelled-out phone numbers (seven or more digit words in a row) after any number of other
+ * words, of any length, and split by a wide gap; six in a row are no phone. */
+TEST(spelled_phones_at_every_offset)
+{
+    static const char *const digit[] = {"five", "cero", "two", "nine", "uno", "seven", "one"};
+    char text[1024];
+    for (size_t pre = 0; pre < 16; pre++)
+        for (size_t run = 5; run < 10; run++)
+            for (int split = 0; split < 2; split++) {
+                size_t n = 0, start = 0, end = 0;
+                for (size_t k = 0; k < pre; k++)
+                    n += (size_t)snprintf(text + n, sizeof text - n, "%s ",
+                                          k % 3 ? "word" : "a");
+                start = n;
+                for (size_t k = 0; k < run; k++) {
+                    /* split: a wide gap after the third digit word */
+                    n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", digit[k % 7],
+                                          split && k == 2 ? "     " : " ");
+                    end = n - (split && k == 2 ? 5 : 1);
+                }
+                n += (size_t)snprintf(text + n, sizeof text - n, "and then more words");
+                const vigil_result *r = scan(text);
+                size_t phones = 0;
+                for (size_t i = 0; i < r->npii; i++)
+                    if (r->pii[i].kind == VIGIL_PII_PHONE) {
+                        phones++;
+                        CHECK(r->pii[i].start == start && r->pii[i].end == end);
+                    }
+                /* split: three, then fewer than seven after the gap */
+                size_t want = !split && run >= 7;
+                if (phones != want) {
+                    fprintf(stderr, "  pre %zu run %zu split %d: %zu phones\n", pre, run, split,
+                            phones);
+                    CHECK(0);
+                }
+            }
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -115,5 +153,5 @@ TEST(teardown)
     remove_tree(dir);
 }
 
-HARNESS_MAIN(T(each_kind_with_its_span), T(long_documents_and_far_anchors), T(near_misses), T(personal_data_next_to_a_role_is_low),
+HARNESS_MAIN(T(each_kind_with_its_span), T(spelled_phones_at_every_offset), T(long_documents_and_far_anchors), T(near_misses), T(personal_data_next_to_a_role_is_low),
              T(teardown))
