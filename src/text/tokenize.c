@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -280,15 +281,10 @@ static __attribute__((noinline)) bool canon_miss(const scan_ctx *c, vigil_token 
     return true;
 }
 
-/* Canonicalizes the folded token tok, whose folded characters are f[0..tok->len) with 16
- * readable bytes past f, into dst (which may be f; room for VIGIL_TOKEN_MAX + 16 bytes), and
- * sets its length, flags, hash and filter bits. Returns false for a dropped word. Not for
- * spelled runs. The cache hit is inlined: it is the common case of every token. */
-static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f, char *dst)
+/* The cache key of a folded word f[0..len) (len <= 15, 16 readable bytes at f): its bytes,
+ * zero-padded, with its length in the top byte; returns its slot. */
+static inline size_t canon_key(const char *f, size_t len, uint64_t *ka, uint64_t *kb)
 {
-    if (tok->len > 15)
-        return canon_miss(c, tok, f, dst, NULL, 0, 0);
-    /* the key: the word's bytes, zero-padded, with its length in the top byte */
     static const uint64_t keep[16][2] = {
         {0, 0}, {0xFF, 0}, {0xFFFF, 0}, {0xFFFFFF, 0}, {0xFFFFFFFF, 0},
         {0xFFFFFFFFFF, 0}, {0xFFFFFFFFFFFF, 0}, {0xFFFFFFFFFFFFFF, 0}, {~0ull, 0},
@@ -297,10 +293,24 @@ static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f
     uint64_t a, b;
     memcpy(&a, f, 8);
     memcpy(&b, f + 8, 8);
-    a &= keep[tok->len][0];
-    b = (b & keep[tok->len][1]) | (uint64_t)tok->len << 56;
-    size_t slot = (size_t)(((a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full)) >>
-                           (64 - VIGIL_CANON_BITS));
+    a &= keep[len][0];
+    b = (b & keep[len][1]) | (uint64_t)len << 56;
+    *ka = a;
+    *kb = b;
+    return (size_t)(((a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full)) >>
+                    (64 - VIGIL_CANON_BITS));
+}
+
+/* Canonicalizes the folded token tok, whose folded characters are f[0..tok->len) with 16
+ * readable bytes past f, into dst (which may be f; room for VIGIL_TOKEN_MAX + 16 bytes), and
+ * sets its length, flags, hash and filter bits. Returns false for a dropped word. Not for
+ * spelled runs. The cache hit is inlined: it is the common case of every token. */
+static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f, char *dst)
+{
+    if (tok->len > 15)
+        return canon_miss(c, tok, f, dst, NULL, 0, 0);
+    uint64_t a, b;
+    size_t slot = canon_key(f, tok->len, &a, &b);
     canon_entry *e = &c->cache->e[slot];
     if (e->a != a || e->b != b)
         return canon_miss(c, tok, f, dst, e, a, b);
@@ -869,7 +879,17 @@ vigil_status vigil_tokenize_general(vigil_tokens *t, const char *text, size_t le
 
 vigil_canon_cache *vigil_canon_cache_new(void)
 {
-    return calloc(1, sizeof(vigil_canon_cache));
+    /* on huge pages where the system allows (4 MiB of 4 KiB pages missed the TLB at almost
+     * every lookup: words are spread over the cache at random) */
+    size_t huge = 2u << 20, size = (sizeof(vigil_canon_cache) + huge - 1) / huge * huge;
+    vigil_canon_cache *c = aligned_alloc(huge, size);
+    if (!c)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(c, size, MADV_HUGEPAGE);
+#endif
+    memset(c, 0, sizeof *c);
+    return c;
 }
 
 void vigil_canon_cache_free(vigil_canon_cache *c)
