@@ -233,7 +233,9 @@ struct vigil_canon_cache {
     vigil_word_tagger tagfn;
     const void *tagctx;
     uint64_t taggen;
-    canon_entry e[VIGIL_CANON_CACHE];
+    canon_entry *e; /* VIGIL_CANON_CACHE of them, on huge pages where the system allows */
+    size_t mapped;  /* bytes mapped for e, from map */
+    void *map;
 };
 
 /* What the scan needs to canonicalize and hash tokens as it folds them. */
@@ -879,21 +881,31 @@ vigil_status vigil_tokenize_general(vigil_tokens *t, const char *text, size_t le
 
 vigil_canon_cache *vigil_canon_cache_new(void)
 {
-    /* on huge pages where the system allows (4 MiB of 4 KiB pages missed the TLB at almost
-     * every lookup: words are spread over the cache at random) */
-    size_t huge = 2u << 20, size = (sizeof(vigil_canon_cache) + huge - 1) / huge * huge;
-    vigil_canon_cache *c = aligned_alloc(huge, size);
+    vigil_canon_cache *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    /* The entries on huge pages where the system allows: 4 MiB of 4 KiB pages missed the TLB
+     * at almost every lookup (words land in the cache at random). Mapped 2 MiB more than
+     * needed, to start on a 2 MiB boundary; untouched pages cost nothing. */
+    size_t huge = 2u << 20, size = VIGIL_CANON_CACHE * sizeof(canon_entry);
+    c->mapped = size + huge;
+    c->map = mmap(NULL, c->mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (c->map == MAP_FAILED) {
+        free(c);
+        return NULL;
+    }
+    c->e = (canon_entry *)(((uintptr_t)c->map + huge - 1) & ~(uintptr_t)(huge - 1));
 #ifdef MADV_HUGEPAGE
-    madvise(c, size, MADV_HUGEPAGE);
+    madvise(c->e, size, MADV_HUGEPAGE);
 #endif
-    memset(c, 0, sizeof *c);
-    return c;
+    return c; /* zeroed by mmap */
 }
 
 void vigil_canon_cache_free(vigil_canon_cache *c)
 {
+    if (!c)
+        return;
+    munmap(c->map, c->mapped);
     free(c);
 }
 
@@ -904,7 +916,7 @@ void vigil_canon_cache_set_tagger(vigil_canon_cache *c, vigil_word_tagger fn, co
         gen = 0;
     if (gen == c->taggen)
         return;
-    memset(c->e, 0, sizeof c->e);
+    memset(c->e, 0, VIGIL_CANON_CACHE * sizeof *c->e);
     c->tagfn = gen ? fn : NULL;
     c->tagctx = ctx;
     c->taggen = gen;
@@ -963,7 +975,7 @@ vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
                                  vigil_canon_cache *cache)
 {
     if (cache->keys != k || cache->ix != ix) {
-        memset(cache->e, 0, sizeof cache->e);
+        memset(cache->e, 0, VIGIL_CANON_CACHE * sizeof *cache->e);
         cache->keys = k;
         cache->ix = ix;
     }
