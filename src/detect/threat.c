@@ -1469,36 +1469,50 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         if (few)
             memset(seen, 0, (r->nclass + 63) / 64 * sizeof *seen);
         uint32_t tags = 0;
-        for (size_t i = 0; i < t->n; i++) {
-            uint32_t c = tagged ? t->v[i].tag.rules
-                                : class_of_word(r, vigil_token_str(t, i), t->v[i].len,
-                                                t->v[i].hash);
-            tags |= c;
-            c &= ~TAG_MONEY;
-            cls[i] = c;
-            at[nat] = (uint32_t)i;
-            nat += r->starts[c];
-            if (few)
+        if (few && tagged) {
+            /* the common case, as tight as it goes: a token's class and the bit of it */
+            for (size_t i = 0; i < t->n; i++) {
+                uint32_t c = t->v[i].tag.rules;
+                tags |= c;
+                c &= ~TAG_MONEY;
+                cls[i] = c;
                 seen[c >> 6] |= 1ull << (c & 63);
-            else
-                for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
-                    has[r->cnz[k].w] |= r->cnz[k].m;
+            }
+        } else {
+            for (size_t i = 0; i < t->n; i++) {
+                uint32_t c = tagged ? t->v[i].tag.rules
+                                    : class_of_word(r, vigil_token_str(t, i), t->v[i].len,
+                                                    t->v[i].hash);
+                tags |= c;
+                c &= ~TAG_MONEY;
+                cls[i] = c;
+                at[nat] = (uint32_t)i;
+                nat += r->starts[c];
+                if (few)
+                    seen[c >> 6] |= 1ull << (c & 63);
+                else
+                    for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
+                        has[r->cnz[k].w] |= r->cnz[k].m;
+            }
         }
         /* the rules some token starts (candidates; all of them without the class bits) */
         uint64_t cand[MAX_RULES / 64];
         memset(cand, few ? 0 : 0xff, r->rw * sizeof *cand);
+        bool starts = !few && nat;
         for (size_t w = 0; few && w < (r->nclass + 63) / 64; w++)
             for (uint64_t b = seen[w]; b; b &= b - 1) {
                 size_t c = w * 64 + (size_t)__builtin_ctzll(b);
                 for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
                     has[r->cnz[k].w] |= r->cnz[k].m;
-                if (r->starts[c])
+                if (r->starts[c]) {
+                    starts = true;
                     for (size_t x = 0; x < r->rw; x++)
                         cand[x] |= r->sword[c * r->rw + x] | r->spre[c * r->rw + x];
+                }
             }
         /* the rules whose every set is in the document */
         memset(ok, 0, r->rw * sizeof *ok);
-        for (size_t x = 0; nat && x < r->rw; x++)
+        for (size_t x = 0; starts && x < r->rw; x++)
             for (uint64_t b = cand[x]; b; b &= b - 1) {
                 size_t ri = x * 64 + (size_t)__builtin_ctzll(b);
                 if (ri >= r->nrules)
@@ -1509,11 +1523,12 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                 if (!lack)
                     mask_set(ok, ri);
             }
-        /* keep only the rule starts of classes that start some of those rules: most start
-         * none (their rules lack a set here), and each costs a look at every rule word */
-        if (few && nat) {
+        /* with the class bits: the tokens whose class starts some of those rules (most
+         * classes start none here: their rules lack a set), in order */
+        if (few && starts) {
             uint64_t live[SEEN_CLASSES / 64];
             size_t nw = (r->nclass + 63) / 64;
+            bool any_live = false;
             memset(live, 0, nw * sizeof *live);
             for (size_t w = 0; w < nw; w++)
                 for (uint64_t b = seen[w]; b; b &= b - 1) {
@@ -1522,13 +1537,13 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                     for (size_t x = 0; r->starts[c] && x < r->rw; x++)
                         any |= (r->sword[c * r->rw + x] | r->spre[c * r->rw + x]) & ok[x];
                     live[w] |= (uint64_t)(any != 0) << (c & 63);
+                    any_live |= any != 0;
                 }
-            size_t kept = 0;
-            for (size_t a = 0; a < nat; a++) {
-                at[kept] = at[a];
-                kept += (live[cls[at[a]] >> 6] >> (cls[at[a]] & 63)) & 1;
+            nat = 0; /* (the untagged loop above counted every start) */
+            for (size_t i = 0; any_live && i < t->n; i++) {
+                at[nat] = (uint32_t)i;
+                nat += (live[cls[i] >> 6] >> (cls[i] & 63)) & 1;
             }
-            nat = kept;
         }
         docwords d = {cls, has, at, nat, ok};
         nm = find_matches(r, t, &d, m, 256);

@@ -356,6 +356,53 @@ TEST(model_context_must_reach_its_words)
     vigil_model_free(m);
 }
 
+/* The rules on the scanner's tagged tokens (word classes from the tokenizer's cache) and on
+ * plain hashed tokens (classes looked up here) find the same: generated texts of rule words,
+ * modifiers, quotes, money and filler. */
+TEST(tagged_and_untagged_rules_agree)
+{
+    setup();
+    static const char *const words[] = {
+        "I", "we", "will", "kill", "shoot", "you", "him", "the", "judge", "agent", "not", "never",
+        "nobody", "should", "someone", "die", "gonna", "going", "to", "said", "game", "$50,000",
+        "reward", "for", "his", "address", "vamos", "a", "matar", "al", "juez", "no", "nadie",
+        "pagamos", "200", "mil", "pesos", "por", "cabeza", "\"", ".", "we're", "k1ll", "know",
+        "where", "live", "watching", "house", "car", "gun", "snipe", "tonight", "level",
+        "levantar", "plomo", "lol", "and", "then", "some", "more", "words"};
+    static char text[4096];
+    uint32_t rnd = 11;
+    vigil_threat_state ts = {0};
+    for (int doc = 0; doc < 600; doc++) {
+        size_t n = 0, want = 20 + (size_t)(rnd % 400);
+        while (n + 32 < sizeof text && n < want) {
+            rnd = rnd * 1103515245u + 12345u;
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s ",
+                                  words[(rnd >> 8) % (sizeof words / sizeof *words)]);
+        }
+        const vigil_result *r = scan(text);
+        vigil_tokens t = {0};
+        CHECK(vigil_tokenize(&t, text, n) == VIGIL_OK);
+        vigil_tokens_hash(&t, vigil_vault_keys(vault));
+        ts.tagged = false;
+        CHECK(vigil_threat_detect(rules, NULL, &t, text, n, &ts) == VIGIL_OK);
+        vigil_tokens_free(&t);
+        bool same = memcmp(&ts.threat.score, &r->threat.score, sizeof(double)) == 0 &&
+                    ts.threat.labels == r->threat.labels &&
+                    ts.threat.nspans == r->threat.nspans;
+        for (size_t k = 0; same && k < ts.threat.nspans; k++)
+            same = ts.threat.spans[k].label == r->threat.spans[k].label &&
+                   ts.threat.spans[k].start == r->threat.spans[k].start &&
+                   ts.threat.spans[k].end == r->threat.spans[k].end;
+        if (!same) {
+            fprintf(stderr, "  doc %d: %g/%u/%zu tagged, %g/%u/%zu untagged\n", doc,
+                    r->threat.score, r->threat.labels, r->threat.nspans, ts.threat.score,
+                    ts.threat.labels, ts.threat.nspans);
+            CHECK(0);
+        }
+    }
+    vigil_threat_state_free(&ts);
+}
+
 /* The rule's explain entry (the first with a line), or NULL. */
 static const vigil_explain *rule_entry_of(const vigil_result *r)
 {
@@ -420,4 +467,4 @@ HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
              T(model_words_behind_the_score), T(model_context_must_reach_its_words),
-             T(quotations_at_every_offset), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
+             T(quotations_at_every_offset), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
