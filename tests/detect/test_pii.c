@@ -83,14 +83,19 @@ TEST(long_documents_and_far_anchors)
     static const char *const items[] = {
         "1600 North Pennsylvania Avenue", "Calle Benito Juarez Garcia 1234",
         "jdoe at example dot com", "j.doe@example.com", "ABC-1234", "(555) 201-3344",
-        "19.43260, -99.13320", "192.168.10.20"};
-    static const char *const kinds[] = {"address", "address", "email", "email",
-                                        "plate",   "phone",   "coordinates", "ip"};
+        "19.43260, -99.13320", "192.168.10.20",
+        /* the longest realistic ones */
+        "firstname.middlename.lastname.and.more.parts@subdomain.department.example-org.co",
+        "12345 North Martin Luther Kingston Boulevard",
+        "Calle Prolongacion Insurgentes Poniente #12345"};
+    static const char *const kinds[] = {"address", "address", "email",   "email",
+                                        "plate",   "phone",   "coordinates", "ip",
+                                        "email",   "address", "address"};
     static char text[32768];
     size_t nitems = sizeof items / sizeof *items;
     for (size_t gap = 40; gap <= 1000; gap += 137) {
         size_t n = 0;
-        size_t at[8];
+        size_t at[16];
         for (size_t k = 0; k < nitems; k++) {
             /* filler words without digits or '@', of the gap's length */
             for (size_t f = 0; f < gap; f += 6)
