@@ -357,6 +357,13 @@ uint64_t vigil_minhash_band(const uint32_t *sig, unsigned band);
 /* Makes room for n more bytes (and a NUL) within the buffer's cap. */
 vigil_status vigil_buf_reserve(vigil_buf *b, size_t n);
 
+/* Zeroed memory on 2 MiB pages where the system allows (util.c); freed with vigil_huge_free. */
+typedef struct vigil_huge {
+    void *map;
+    size_t mapped;
+} vigil_huge;
+void *vigil_huge_alloc(size_t size, vigil_huge *h);
+void vigil_huge_free(vigil_huge *h);
 void vigil_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Reads a whole file (up to max bytes). */

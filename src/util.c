@@ -1,6 +1,6 @@
 /*
  * Small utilities: error formatting, a growable buffer with a hard cap (as curl's dynbuf), JSON
- * string escaping, whole-file reading, status and kind names.
+ * string escaping, whole-file reading, status and kind names, memory on huge pages.
  */
 #include "internal.h"
 
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -228,4 +229,31 @@ vigil_status vigil_read_file(const char *path, size_t max, char **data, size_t *
     *data = buf;
     *len = n;
     return VIGIL_OK;
+}
+
+/* Zeroed memory for tables read at random (caches, model weights): on 2 MiB pages where the
+ * system allows, so that their reads do not miss the TLB (a 4 MiB table of 4 KiB pages missed it
+ * at almost every read). Mapped 2 MiB more than asked, to start on a 2 MiB boundary; pages never
+ * touched cost nothing. */
+void *vigil_huge_alloc(size_t size, vigil_huge *h)
+{
+    size_t huge = (size_t)2 << 20;
+    h->mapped = size + huge;
+    h->map = mmap(NULL, h->mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (h->map == MAP_FAILED) {
+        h->map = NULL;
+        return NULL;
+    }
+    void *p = (void *)(((uintptr_t)h->map + huge - 1) & ~(uintptr_t)(huge - 1));
+#ifdef MADV_HUGEPAGE
+    madvise(p, size, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+void vigil_huge_free(vigil_huge *h)
+{
+    if (h->map)
+        munmap(h->map, h->mapped);
+    h->map = NULL;
 }

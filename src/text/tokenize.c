@@ -26,7 +26,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -233,9 +232,9 @@ struct vigil_canon_cache {
     vigil_word_tagger tagfn;
     const void *tagctx;
     uint64_t taggen;
-    canon_entry *e; /* VIGIL_CANON_CACHE of them, on huge pages where the system allows */
-    size_t mapped;  /* bytes mapped for e, from map */
-    void *map;
+    canon_entry *e; /* VIGIL_CANON_CACHE of them, on huge pages where the system allows (4 MiB
+                     * of 4 KiB pages missed the TLB at almost every lookup) */
+    vigil_huge mem;
 };
 
 /* What the scan needs to canonicalize and hash tokens as it folds them. */
@@ -882,30 +881,18 @@ vigil_status vigil_tokenize_general(vigil_tokens *t, const char *text, size_t le
 vigil_canon_cache *vigil_canon_cache_new(void)
 {
     vigil_canon_cache *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    /* The entries on huge pages where the system allows: 4 MiB of 4 KiB pages missed the TLB
-     * at almost every lookup (words land in the cache at random). Mapped 2 MiB more than
-     * needed, to start on a 2 MiB boundary; untouched pages cost nothing. */
-    size_t huge = 2u << 20, size = VIGIL_CANON_CACHE * sizeof(canon_entry);
-    c->mapped = size + huge;
-    c->map = mmap(NULL, c->mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (c->map == MAP_FAILED) {
+    if (c && !(c->e = vigil_huge_alloc(VIGIL_CANON_CACHE * sizeof *c->e, &c->mem))) {
         free(c);
         return NULL;
     }
-    c->e = (canon_entry *)(((uintptr_t)c->map + huge - 1) & ~(uintptr_t)(huge - 1));
-#ifdef MADV_HUGEPAGE
-    madvise(c->e, size, MADV_HUGEPAGE);
-#endif
-    return c; /* zeroed by mmap */
+    return c;
 }
 
 void vigil_canon_cache_free(vigil_canon_cache *c)
 {
     if (!c)
         return;
-    munmap(c->map, c->mapped);
+    vigil_huge_free(&c->mem);
     free(c);
 }
 
