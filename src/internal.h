@@ -195,6 +195,9 @@ void vigil_index_free(vigil_index *ix);
 /* Recomputes the key check and checksums of an index image in place (fuzzing and tests, to
  * reach the structural checks behind the checksums). */
 void vigil_index_seal(void *data, size_t size, const vigil_keys *keys);
+/* The index's checksum of data[0..n), summed in nparts (1..4) parts on their own threads: the
+ * same value for any nparts. */
+uint64_t vigil_index_checksum(const void *data, size_t n, unsigned nparts);
 size_t vigil_index_people(const vigil_index *ix);
 const char *vigil_index_person_id(const vigil_index *ix, uint32_t i);
 /* Hint the CPU to load person i's record (before vigil_index_person_id). */

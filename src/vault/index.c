@@ -135,17 +135,16 @@ static void *sum_lanes(void *arg)
  * million people's 500 MB here, most of the load time): its parts are summed by up to four
  * threads, with the same result. */
 #define CHECKSUM_PART (64u << 20)
-static uint64_t checksum(const unsigned char *p, size_t n)
+uint64_t vigil_index_checksum(const void *data, size_t n, unsigned nparts)
 {
+    const unsigned char *p = data;
     size_t whole = n / 32 * 32;
     lanes part[4];
     pthread_t th[4];
-    size_t nparts = whole / CHECKSUM_PART + 1;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (nparts < 1)
+        nparts = 1;
     if (nparts > 4)
         nparts = 4;
-    if (cpus > 0 && nparts > (size_t)cpus)
-        nparts = (size_t)cpus;
     size_t each = whole / nparts / 32 * 32, at = 0;
     size_t started = 0;
     for (size_t k = 0; k < nparts; k++) {
@@ -172,6 +171,15 @@ static uint64_t checksum(const unsigned char *p, size_t n)
     for (size_t i = whole; i < n; i++)
         h = (h ^ p[i]) * P1;
     return vigil_ngram_final(h ^ n, 1);
+}
+
+static uint64_t checksum(const unsigned char *p, size_t n)
+{
+    size_t parts = n / CHECKSUM_PART + 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus > 0 && parts > (size_t)cpus)
+        parts = (size_t)cpus;
+    return vigil_index_checksum(p, n, parts > 4 ? 4 : (unsigned)parts);
 }
 
 static inline uint64_t home(uint64_t fp, uint64_t nhome)

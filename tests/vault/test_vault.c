@@ -255,7 +255,39 @@ TEST(phone_candidates_strip_known_prefixes_only)
     CHECK_EQ_STR(cands("123456"), "");
 }
 
-HARNESS_MAIN(T(init_creates_private_key_and_refuses_twice), T(key_readable_by_others_is_refused),
+/* The index checksum summed in parts on several threads is the one summed whole, and any
+ * changed, swapped or cut byte changes it (lengths that do not divide evenly included). */
+TEST(checksum_in_parts_is_the_same)
+{
+    size_t n = (3u << 20) + 77;
+    unsigned char *buf = malloc(n);
+    CHECK(buf != NULL);
+    if (!buf)
+        return;
+    uint64_t r = 5;
+    for (size_t i = 0; i < n; i++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        buf[i] = (unsigned char)(r >> 56);
+    }
+    for (size_t len = n - 40; len <= n; len += 13) {
+        uint64_t one = vigil_index_checksum(buf, len, 1);
+        for (unsigned parts = 2; parts <= 4; parts++)
+            CHECK(vigil_index_checksum(buf, len, parts) == one);
+    }
+    uint64_t whole = vigil_index_checksum(buf, n, 4);
+    buf[n / 2 + 3] ^= 0x10;
+    CHECK(vigil_index_checksum(buf, n, 4) != whole);
+    buf[n / 2 + 3] ^= 0x10;
+    unsigned char w[8];
+    memcpy(w, buf + 64, 8); /* two words swapped across a part's border */
+    memcpy(buf + 64, buf + n - 77 - 64, 8);
+    memcpy(buf + n - 77 - 64, w, 8);
+    CHECK(vigil_index_checksum(buf, n, 3) != whole);
+    CHECK(vigil_index_checksum(buf, n - 1, 2) != whole);
+    free(buf);
+}
+
+HARNESS_MAIN(T(checksum_in_parts_is_the_same), T(init_creates_private_key_and_refuses_twice), T(key_readable_by_others_is_refused),
              T(csv_rows_enrolled_and_bad_rows_reported_with_line),
              T(csv_header_and_quoting_errors), T(jsonl_records_and_errors),
              T(reenroll_replaces_and_forget_removes), T(corrupt_or_truncated_index_is_refused),
