@@ -360,6 +360,9 @@ uint64_t vigil_minhash_band(const uint32_t *sig, unsigned band);
 /* Makes room for n more bytes (and a NUL) within the buffer's cap. */
 vigil_status vigil_buf_reserve(vigil_buf *b, size_t n);
 
+/* Grows the array at *pp (pp: the address of a T *; *cap elements of `size` bytes) to at least
+ * `need` elements, doubling from `first` (util.c). Unchanged on failure. */
+vigil_status vigil_grow(void *pp, size_t *cap, size_t need, size_t size, size_t first);
 /* Zeroed memory on 2 MiB pages where the system allows (util.c); freed with vigil_huge_free. */
 typedef struct vigil_huge {
     void *map;

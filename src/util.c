@@ -257,3 +257,22 @@ void vigil_huge_free(vigil_huge *h)
         munmap(h->map, h->mapped);
     h->map = NULL;
 }
+
+/* Grows the array at *pp (a pointer to a T *, *cap elements of `size` bytes) to hold at least
+ * `need` elements, doubling from `first`. The array is left as it was on failure. */
+vigil_status vigil_grow(void *pp, size_t *cap, size_t need, size_t size, size_t first)
+{
+    if (need <= *cap)
+        return VIGIL_OK;
+    size_t c = *cap ? *cap * 2 : first;
+    while (c < need)
+        c *= 2;
+    void *old;
+    memcpy(&old, pp, sizeof old);
+    void *q = realloc(old, c * size);
+    if (!q)
+        return VIGIL_ERR_NOMEM;
+    memcpy(pp, &q, sizeof q);
+    *cap = c;
+    return VIGIL_OK;
+}

@@ -139,16 +139,10 @@ void vigil_scanner_destroy(vigil_scanner *s)
 
 static void add_hit(vigil_scanner *s, uint64_t fp, uint32_t value, uint32_t start, uint32_t end)
 {
-    if (s->nhits == s->hcap) {
-        if (s->hcap >= MAX_HITS)
-            return; /* pathological document: further hits add nothing to the verdict */
-        size_t cap = s->hcap ? s->hcap * 2 : 64;
-        hit *p = realloc(s->hits, cap * sizeof *p);
-        if (!p)
-            return;
-        s->hits = p;
-        s->hcap = cap;
-    }
+    if (s->nhits == s->hcap &&
+        (s->hcap >= MAX_HITS || /* pathological document: more hits add nothing to the verdict */
+         vigil_grow(&s->hits, &s->hcap, s->nhits + 1, sizeof *s->hits, 64) != VIGIL_OK))
+        return;
     s->hits[s->nhits++] = (hit){fp, value, start, end};
 }
 
@@ -466,32 +460,17 @@ static int cmp_u64(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-static vigil_status grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return VIGIL_OK;
-    size_t c = *cap ? *cap : 16;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * size);
-    if (!q)
-        return VIGIL_ERR_NOMEM;
-    *p = q;
-    *cap = c;
-    return VIGIL_OK;
-}
-
 static vigil_status verdict(vigil_scanner *s)
 {
     vigil_result *r = &s->result;
     memset(r, 0, sizeof *r);
     if (s->nhits == 0)
         return VIGIL_OK;
-    if (grow((void **)&s->tmp, &s->tcap, s->nhits, sizeof *s->tmp) != VIGIL_OK)
+    if (vigil_grow(&s->tmp, &s->tcap, s->nhits, sizeof *s->tmp, 16) != VIGIL_OK)
         return VIGIL_ERR_NOMEM;
     sort_hits(s->hits, s->nhits, s->tmp);
-    if (grow((void **)&s->spans, &s->scap, s->nhits, sizeof *s->spans) != VIGIL_OK ||
-        grow((void **)&s->fps, &s->fcap, s->nhits, sizeof *s->fps) != VIGIL_OK)
+    if (vigil_grow(&s->spans, &s->scap, s->nhits, sizeof *s->spans, 16) != VIGIL_OK ||
+        vigil_grow(&s->fps, &s->fcap, s->nhits, sizeof *s->fps, 16) != VIGIL_OK)
         return VIGIL_ERR_NOMEM;
     /* the people's records are scattered over a large index: ask for all of them first, so
      * that their cache misses overlap */
@@ -526,7 +505,7 @@ static vigil_status verdict(vigil_scanner *s)
         unsigned counted;
         vigil_severity sev = person_verdict(strong_name, weak_name, mask, &counted);
         if (sev > VIGIL_SEV_INFO) {
-            if (grow((void **)&s->people, &s->pcap, np + 1, sizeof *s->people) != VIGIL_OK)
+            if (vigil_grow(&s->people, &s->pcap, np + 1, sizeof *s->people, 16) != VIGIL_OK)
                 return VIGIL_ERR_NOMEM;
             size_t span0 = nspans, fp0 = nfps;
             for (size_t k = a; k < b; k++) {

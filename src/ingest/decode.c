@@ -330,14 +330,8 @@ static bool textlike(const char *s, size_t n)
 static vigil_status add_layer(vigil_text *t, const layer *parent, size_t s, size_t e,
                               const char *enc, const char *data, size_t n)
 {
-    if (t->nlayers == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 8;
-        layer *p = realloc(t->layers, cap * sizeof *p);
-        if (!p)
-            return VIGIL_ERR_NOMEM;
-        t->layers = p;
-        t->cap = cap;
-    }
+    if (vigil_grow(&t->layers, &t->cap, t->nlayers + 1, sizeof *t->layers, 8) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     vigil_status st = vigil_buf_append(&t->buf, "\n", 1);
     layer *l = &t->layers[t->nlayers];
     l->start = t->buf.len;

@@ -156,30 +156,12 @@ static vigil_status grow_chars(vigil_tokens *t, size_t need)
 
 static vigil_status grow_tokens_n(vigil_tokens *t, size_t need)
 {
-    if (t->n + need <= t->cap)
-        return VIGIL_OK;
-    size_t cap = t->cap ? t->cap * 2 : 1024;
-    while (cap < t->n + need)
-        cap *= 2;
-    vigil_token *p = realloc(t->v, cap * sizeof *p);
-    if (!p)
-        return VIGIL_ERR_NOMEM;
-    t->v = p;
-    t->cap = cap;
-    return VIGIL_OK;
+    return vigil_grow(&t->v, &t->cap, t->n + need, sizeof *t->v, 1024);
 }
 
 static vigil_status grow_tokens(vigil_tokens *t)
 {
-    if (t->n < t->cap)
-        return VIGIL_OK;
-    size_t cap = t->cap ? t->cap * 2 : 1024;
-    vigil_token *p = realloc(t->v, cap * sizeof *p);
-    if (!p)
-        return VIGIL_ERR_NOMEM;
-    t->v = p;
-    t->cap = cap;
-    return VIGIL_OK;
+    return grow_tokens_n(t, 1);
 }
 
 /* True when an e-mail domain follows: letters/digits then '.' and a letter or digit. */

@@ -102,14 +102,8 @@ static vigil_status on_row(void *user, size_t line, const vigil_person_input *in
         reject(b, line, error);
         return VIGIL_OK;
     }
-    if (b->npeople == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        vigil_person_rec *p = realloc(b->people, cap * sizeof *p);
-        if (!p)
-            return VIGIL_ERR_NOMEM;
-        b->people = p;
-        b->cap = cap;
-    }
+    if (vigil_grow(&b->people, &b->cap, b->npeople + 1, sizeof *b->people, 256) != VIGIL_OK)
+        return VIGIL_ERR_NOMEM;
     if (b->npeople >= VIGIL_V_PERSON_MASK)
         return VIGIL_ERR_LIMIT;
     char msg[256];

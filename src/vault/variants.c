@@ -46,15 +46,9 @@ static void push_entry(ctx *c, uint64_t fp, uint32_t value, uint32_t first)
     vigil_entries *o = c->local;
     if (c->st != VIGIL_OK)
         return;
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 64;
-        vigil_entry *p = realloc(o->v, cap * sizeof *p);
-        if (!p) {
-            c->st = VIGIL_ERR_NOMEM;
-            return;
-        }
-        o->v = p;
-        o->cap = cap;
+    if (vigil_grow(&o->v, &o->cap, o->n + 1, sizeof *o->v, 64) != VIGIL_OK) {
+        c->st = VIGIL_ERR_NOMEM;
+        return;
     }
     o->v[o->n++] = (vigil_entry){fp, value, first};
 }
