@@ -156,6 +156,9 @@ static vigil_status grow_chars(vigil_tokens *t, size_t need)
 
 static vigil_status grow_tokens_n(vigil_tokens *t, size_t need)
 {
+    /* the common case inline: this is asked once per token or block */
+    if (t->n + need <= t->cap)
+        return VIGIL_OK;
     return vigil_grow(&t->v, &t->cap, t->n + need, sizeof *t->v, 1024);
 }
 

@@ -46,7 +46,7 @@ static void push_entry(ctx *c, uint64_t fp, uint32_t value, uint32_t first)
     vigil_entries *o = c->local;
     if (c->st != VIGIL_OK)
         return;
-    if (vigil_grow(&o->v, &o->cap, o->n + 1, sizeof *o->v, 64) != VIGIL_OK) {
+    if (o->n == o->cap && vigil_grow(&o->v, &o->cap, o->n + 1, sizeof *o->v, 64) != VIGIL_OK) {
         c->st = VIGIL_ERR_NOMEM;
         return;
     }
