@@ -254,18 +254,26 @@ TEST(words_and_prefixes_in_many_sets)
     CHECK_EQ_INT(labels_under(rs, "zo quux"), L(BOUNTY));
     CHECK_EQ_INT(labels_under(rs, "z quux"), 0);
     CHECK_EQ_INT(labels_under("rule bounty 0.9: q* ~1 quux\n", "qa quux"), L(BOUNTY));
-    /* more sets than one 64-bit word of the class masks holds */
-    char big[16384] = "";
-    for (int i = 0; i < 150; i++) {
-        char line[96];
-        snprintf(line, sizeof line, "rule %s 0.9: w%dx|v%dx ~1 partner%dx\n",
-                 i % 2 ? "stalking" : "violence", i, i, i);
-        strcat(big, line);
+    /* more sets than one 64-bit word of the class masks holds: 150 rules (300 sets), and 600
+     * (1,200 sets; rule masks of ten words) */
+    static char big[65536];
+    for (int nr = 150; nr <= 600; nr += 450) {
+        big[0] = '\0';
+        for (int i = 0; i < nr; i++) {
+            char line[96];
+            snprintf(line, sizeof line, "rule %s 0.9: w%dx|v%dx ~1 partner%dx\n",
+                     i % 2 ? "stalking" : "violence", i, i, i);
+            strcat(big, line);
+        }
+        CHECK_EQ_INT(labels_under(big, "w77x partner77x"), L(STALKING));
+        CHECK_EQ_INT(labels_under(big, "v140x and partner140x"), L(VIOLENCE));
+        CHECK_EQ_INT(labels_under(big, "w77x partner78x"), 0);
+        CHECK_EQ_INT(labels_under(big, "partner77x w77x"), 0);
+        CHECK_EQ_INT(labels_under(big, "w149x partner149x and v148x x partner148x"),
+                     L(STALKING) | L(VIOLENCE));
     }
-    CHECK_EQ_INT(labels_under(big, "w77x partner77x"), L(STALKING));
-    CHECK_EQ_INT(labels_under(big, "v140x and partner140x"), L(VIOLENCE));
-    CHECK_EQ_INT(labels_under(big, "w77x partner78x"), 0);
-    CHECK_EQ_INT(labels_under(big, "partner77x w77x"), 0);
+    CHECK_EQ_INT(labels_under(big, "v598x partner598x w599x partner599x"),
+                 L(STALKING) | L(VIOLENCE));
     /* the same words under other rules, on the same scanner */
     CHECK_EQ_INT(labels_under("rule weapon 0.9: w77x ~1 partner77x\n", "w77x partner77x"),
                  L(WEAPON));
