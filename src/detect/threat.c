@@ -1000,7 +1000,6 @@ static bool has_open_quote(const char *text, size_t len)
     return has_seq(text, len, "\xE2\x80\x9C", 3);
 }
 
-/* True when byte `at` is inside a quotation ("...", “...”, «...») opened in the same sentence. */
 /* The quotation state after the byte at i (of a text read up to `at`): straight quotes toggle
  * it, the typographic ones open and close it. */
 static int quote_step(const char *text, size_t i, size_t at, int inside)
@@ -1023,6 +1022,7 @@ static int quote_step(const char *text, size_t i, size_t at, int inside)
     return inside;
 }
 
+/* True when byte `at` is inside a quotation ("...", “...”, «...») opened in the same sentence. */
 static bool quoted(const char *text, size_t at)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -1486,13 +1486,15 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                 tags |= c;
                 c &= ~TAG_MONEY;
                 cls[i] = c;
+                if (few) {
+                    seen[c >> 6] |= 1ull << (c & 63);
+                    continue;
+                }
+                /* too many classes for bits: every start is tried, the sets gathered here */
                 at[nat] = (uint32_t)i;
                 nat += r->starts[c];
-                if (few)
-                    seen[c >> 6] |= 1ull << (c & 63);
-                else
-                    for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
-                        has[r->cnz[k].w] |= r->cnz[k].m;
+                for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
+                    has[r->cnz[k].w] |= r->cnz[k].m;
             }
         }
         /* the rules some token starts (candidates; all of them without the class bits) */
@@ -1539,7 +1541,6 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                     live[w] |= (uint64_t)(any != 0) << (c & 63);
                     any_live |= any != 0;
                 }
-            nat = 0; /* (the untagged loop above counted every start) */
             for (size_t i = 0; any_live && i < t->n; i++) {
                 at[nat] = (uint32_t)i;
                 nat += (live[cls[i] >> 6] >> (cls[i] & 63)) & 1;
