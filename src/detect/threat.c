@@ -1551,16 +1551,21 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         if (tagged)
             money_words = (tags & TAG_MONEY) != 0;
     }
+    /* amounts count only beside a threat or bounty rule's match (they weigh a bounty rule and
+     * make a bounty of a threat): in most posts no such rule matches, only context modifiers */
+    bool harm = false;
+    for (size_t i = 0; i < nm; i++)
+        harm |= !r->rules[m[i].rule].is_modifier;
     money mo[16];
-    size_t nmo = find_money(text, len, mo, 16);
-    if (money_words < 0)
+    size_t nmo = harm ? find_money(text, len, mo, 16) : 0;
+    if (harm && money_words < 0)
         money_words = money_words_possible(t, text);
-    if (money_words)
+    if (harm && money_words)
         nmo += find_money_words(t, text, mo + nmo, 16 - nmo);
     /* quotation marks that can open a quotation: without one, nothing is quoted (quoted() walks
      * back to the sentence's start for each match, a fiftieth of all-detector time) */
     bool any_quote = (nm || model) && (memchr(text, '"', len) || has_open_quote(text, len));
-    bool may_quote = any_quote || (nm && has_seq(text, len, "\xC2\xAB", 2));
+    bool may_quote = any_quote || (harm && has_seq(text, len, "\xC2\xAB", 2));
     double miss = 1.0, best_money_weight = 0;
     for (size_t i = 0; i < nm; i++) {
         const rule *ru = &r->rules[m[i].rule];
