@@ -420,6 +420,32 @@ static const vigil_explain *rule_entry_of(const vigil_result *r)
     return NULL;
 }
 
+/* The shipped modifiers match as written: a report word alone, and each idiom phrase (a
+ * modifier's alternatives are words; a phrase with spaces written among them was a sequence of
+ * elements no post had, so "said" alone and every idiom never matched). */
+static const char *rule_modifier(const char *text)
+{
+    const vigil_explain *x = rule_entry_of(scan(text));
+    if (!x)
+        return "no rule";
+    return x->modifier ? x->modifier : "none";
+}
+
+TEST(shipped_modifiers_match_as_written)
+{
+    setup();
+    CHECK_EQ_STR(rule_modifier("I will kill you"), "none");
+    CHECK_EQ_STR(rule_modifier("they said I will kill you"), "report");
+    CHECK_EQ_STR(rule_modifier("the police said I will kill you"), "report");
+    CHECK_EQ_STR(rule_modifier("she wrote that I will kill you"), "report");
+    CHECK_EQ_STR(rule_modifier("see you tonight"), "none");
+    CHECK_EQ_STR(rule_modifier("I am dying to see you tonight"), "idiom");
+    CHECK_EQ_STR(rule_modifier("dressed to kill and we will kill them all"), "idiom");
+    CHECK_EQ_STR(rule_modifier("te voy a matar"), "none");
+    CHECK_EQ_STR(rule_modifier("me muero de risa, te voy a matar"), "idiom");
+    CHECK_EQ_STR(rule_modifier("muerto de risa te voy a matar"), "idiom");
+}
+
 /* Quotation marks of each kind, the threat at every offset from the sentence's start (the
  * sentence is read 16 bytes at a time): quoted only when a quotation opened in its sentence is
  * still open at the threat. */
@@ -475,4 +501,4 @@ HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
              T(model_words_behind_the_score), T(model_context_must_reach_its_words),
-             T(quotations_at_every_offset), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
+             T(quotations_at_every_offset), T(shipped_modifiers_match_as_written), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
