@@ -420,6 +420,21 @@ static const vigil_explain *rule_entry_of(const vigil_result *r)
     return NULL;
 }
 
+/* The shipped rules apply to every language (their language tag documents them), so a Spanish
+ * stem must not start common English words: "viol*" took "violence", "dispar*" "disparage",
+ * "parti*" "particular"; "get rid of" took any object. */
+TEST(spanish_stems_leave_english_words_alone)
+{
+    CHECK(!is_threat("violence against a woman is never ok"));
+    CHECK(!is_threat("they disparage a whole group of people"));
+    CHECK(!is_threat("in particular a lot of them were there"));
+    CHECK(!is_threat("we should get rid of the ads on this page"));
+    CHECK(is_threat("te voy a disparar"));
+    CHECK(is_threat("la vamos a violar"));
+    CHECK(is_threat("te voy a partir la madre"));
+    CHECK(is_threat("we will get rid of him tonight"));
+}
+
 /* The shipped modifiers match as written: a report word alone, and each idiom phrase (a
  * modifier's alternatives are words; a phrase with spaces written among them was a sequence of
  * elements no post had, so "said" alone and every idiom never matched). */
@@ -501,4 +516,4 @@ HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
              T(model_words_behind_the_score), T(model_context_must_reach_its_words),
-             T(quotations_at_every_offset), T(shipped_modifiers_match_as_written), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
+             T(quotations_at_every_offset), T(shipped_modifiers_match_as_written), T(spanish_stems_leave_english_words_alone), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
