@@ -291,6 +291,21 @@ static const vigil_explain *model_entry_of(const vigil_result *r)
     return NULL;
 }
 
+/* The rule's explain entry (the first with a line), or NULL. */
+static const vigil_explain *rule_entry_of(const vigil_result *r)
+{
+    for (size_t i = 0; i < r->threat.nexplain; i++)
+        if (r->threat.explain[i].line != 0)
+            return &r->threat.explain[i];
+    return NULL;
+}
+
+/* The modifier an explain entry names: "none" without one, `missing` without the entry. */
+static const char *modifier_name(const vigil_explain *x, const char *missing)
+{
+    return !x ? missing : x->modifier ? x->modifier : "none";
+}
+
 /* --explain: the model's entry names the words behind its score, strongest first. */
 TEST(model_words_behind_the_score)
 {
@@ -334,10 +349,7 @@ TEST(model_words_behind_the_score)
  * reach one of its strongest words, not one anywhere in the post. */
 static const char *model_context(const char *text)
 {
-    const vigil_explain *x = model_entry_of(scan(text));
-    if (!x)
-        return "no model entry";
-    return x->modifier ? x->modifier : "none";
+    return modifier_name(model_entry_of(scan(text)), "no model entry");
 }
 
 TEST(model_context_must_reach_its_words)
@@ -411,15 +423,6 @@ TEST(tagged_and_untagged_rules_agree)
     vigil_threat_state_free(&ts);
 }
 
-/* The rule's explain entry (the first with a line), or NULL. */
-static const vigil_explain *rule_entry_of(const vigil_result *r)
-{
-    for (size_t i = 0; i < r->threat.nexplain; i++)
-        if (r->threat.explain[i].line != 0)
-            return &r->threat.explain[i];
-    return NULL;
-}
-
 /* The shipped rules apply to every language (their language tag documents them), so a Spanish
  * stem must not start common English words: "viol*" took "violence", "dispar*" "disparage",
  * "parti*" "particular"; "get rid of" took any object. */
@@ -440,10 +443,7 @@ TEST(spanish_stems_leave_english_words_alone)
  * elements no post had, so "said" alone and every idiom never matched). */
 static const char *rule_modifier(const char *text)
 {
-    const vigil_explain *x = rule_entry_of(scan(text));
-    if (!x)
-        return "no rule";
-    return x->modifier ? x->modifier : "none";
+    return modifier_name(rule_entry_of(scan(text)), "no rule");
 }
 
 TEST(shipped_modifiers_match_as_written)
