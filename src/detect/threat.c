@@ -44,6 +44,14 @@ vigil_status vigil_model_builtin(vigil_model **out)
 #define MAX_RULES 2048
 #define MAX_SETS 4096
 #define SEEN_CLASSES 8192 /* up to this many word classes, a document's are kept as bits */
+/* A rule's languages; a document's, from its function words (doc_langs) */
+#define LANG_EN 1u
+#define LANG_ES 2u
+/* A word's tag (vigil_rules_word_tag): its class and these bits */
+#define TAG_MONEY 0x80000000u
+#define TAG_EN 0x40000000u
+#define TAG_ES 0x20000000u
+#define TAG_CLASS 0x1FFFFFFFu
 
 static const char *const label_names[VIGIL_LABEL_COUNT] = {
     "violence", "incitement", "kidnapping", "stalking", "bounty", "weapon"};
@@ -75,6 +83,7 @@ typedef struct rule {
     elem e[MAX_ELEMS];
     unsigned ne;
     unsigned line;
+    unsigned lang; /* LANG_EN, LANG_ES, or both (any) */
 } rule;
 
 typedef struct named {
@@ -113,6 +122,9 @@ struct vigil_rules {
     } *exact_tab;
     size_t exact_mask;
     uint64_t exact_bits[1024]; /* 65536-bit filter on the words' hashes: most tokens are none */
+    uint64_t lang_ok[4][MAX_RULES / 64]; /* the rules that apply to a document of languages L */
+    uint64_t fw_key[256]; /* function words (English, Spanish) by keyed hash: fw_build */
+    uint32_t fw_bits[256];
     struct pfx {
         const char *s; /* a set's prefix */
         size_t len;
@@ -125,6 +137,8 @@ struct vigil_rules {
     uint64_t pfilter[4][1024];
     unsigned plen;
 };
+
+static void fw_build(vigil_rules *r);
 
 /* ------------------------------------------------------------------ loading */
 
@@ -457,9 +471,14 @@ static vigil_status parse_text(vigil_rules *r, const char *name, const char *tex
             break;
         }
         int k = 3;
+        ru->lang = LANG_EN | LANG_ES;
         if (k < nf && (strcmp(f[k], "en") == 0 || strcmp(f[k], "es") == 0 ||
-                       strcmp(f[k], "any") == 0))
+                       strcmp(f[k], "any") == 0)) {
+            ru->lang = strcmp(f[k], "en") == 0   ? LANG_EN
+                       : strcmp(f[k], "es") == 0 ? LANG_ES
+                                                 : LANG_EN | LANG_ES;
             k++;
+        }
         if (is_mod && k < nf) {
             long w = strtol(f[k], &end, 10);
             if (*end || w < 1 || w > 64) {
@@ -726,6 +745,15 @@ static vigil_status build_classes(vigil_rules *r)
     /* class masks (exact | prefix) and start rules: first the rules whose first element has the
      * word itself, then those it reaches by a prefix, each in file order */
     r->nclass = cb.n;
+    if (cb.n > TAG_CLASS) {
+        st = VIGIL_ERR_LIMIT;
+        goto out;
+    }
+    for (size_t i = 0; i < r->nrules; i++)
+        for (unsigned langs = 1; langs <= 3; langs++)
+            if (r->rules[i].lang & langs)
+                mask_set(r->lang_ok[langs], i);
+    fw_build(r);
     size_t rw = r->rw = (r->nrules + 63) / 64 ? (r->nrules + 63) / 64 : 1;
     r->cmask = calloc(cb.n * mw, 8);
     r->sword = calloc(cb.n * rw, 8);
@@ -870,11 +898,65 @@ static uint32_t class_of_word(const vigil_rules *r, const char *w, size_t n, uin
 
 static bool money_trigger(const char *w, size_t n);
 
-/* A word's tag: its class, and TAG_MONEY when it is a thousand/million or currency word. */
-#define TAG_MONEY 0x80000000u
+/* Function words that tell English from Spanish (none is a word of the other language that
+ * a post would use often: "a", "no", "me", "he", "son", "con", "sin" are left out). */
+static const char *const function_words[2][52] = {
+    {"the", "and", "you", "your", "is", "are", "was", "were", "of", "to", "it", "that", "this",
+     "with", "what", "they", "them", "have", "has", "for", "not", "be", "she", "we", "my", "his",
+     "her", "just", "like", "will", "would", "about", "there", "their", "if", "or", "but", "so",
+     "do", "can", "all", "out", "at", "on", "from", "who", "how", "when", "i", "im", "dont"},
+    {"el", "la", "los", "las", "de", "del", "que", "y", "en", "un", "una", "es", "por", "para",
+     "se", "le", "les", "su", "sus", "pero", "como", "mas", "muy", "esta", "este", "esto",
+     "estos", "fue", "hay", "ya", "yo", "tu", "al", "nos", "mis", "ni", "porque", "cuando",
+     "todo", "todos", "tiene", "ser", "eso", "ese", "esa", "estan", "voy", "vamos"}};
+/* TAG_EN / TAG_ES when the word of keyed hash h is an English / Spanish function word: a
+ * table of their keyed hashes, made with the rules (fw_build) */
+static uint32_t function_word(const vigil_rules *r, uint64_t h)
+{
+    for (size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 56); r->fw_bits[x];
+         x = (x + 1) & 255)
+        if (r->fw_key[x] == h)
+            return r->fw_bits[x];
+    return 0;
+}
+
+static void fw_build(vigil_rules *r)
+{
+    for (int l = 0; l < 2; l++)
+        for (size_t k = 0; k < 52 && function_words[l][k]; k++) {
+            uint64_t h = vigil_hash_token(r->keys, function_words[l][k],
+                                          strlen(function_words[l][k]));
+            size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 56);
+            while (r->fw_bits[x] && r->fw_key[x] != h)
+                x = (x + 1) & 255;
+            r->fw_key[x] = h;
+            r->fw_bits[x] |= l ? TAG_ES : TAG_EN;
+        }
+}
+
+/* The function-word counts of a document, English in the high half, added per token from its
+ * tag's top three bits (money, English, Spanish) */
+static const uint64_t lang_count[8] = {0, 1, 1ull << 32, (1ull << 32) + 1,
+                                       0, 1, 1ull << 32, (1ull << 32) + 1};
+
+/* A word's tag: its class, TAG_MONEY when it is a thousand/million or currency word, TAG_EN or
+ * TAG_ES when it is an English or Spanish function word. */
 uint32_t vigil_rules_word_tag(const vigil_rules *r, const char *w, size_t n, uint64_t hash)
 {
-    return class_of_word(r, w, n, hash) | (money_trigger(w, n) ? TAG_MONEY : 0);
+    return class_of_word(r, w, n, hash) | (money_trigger(w, n) ? TAG_MONEY : 0) |
+           function_word(r, hash);
+}
+
+/* A document's languages, from how many English and Spanish function words it has: one
+ * language when it has at least two of that one's and more than twice the other's; both
+ * otherwise (short posts, mixed text). Rules tagged with a language apply only where it is. */
+static unsigned doc_langs(size_t en, size_t es)
+{
+    if (en >= 2 && en > 2 * es)
+        return LANG_EN;
+    if (es >= 2 && es > 2 * en)
+        return LANG_ES;
+    return LANG_EN | LANG_ES;
 }
 
 /* What matching one document needs: its tokens' classes and the sets it has. */
@@ -1469,22 +1551,25 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         if (few)
             memset(seen, 0, (r->nclass + 63) / 64 * sizeof *seen);
         uint32_t tags = 0;
+        uint64_t langs = 0; /* English and Spanish function words (lang_count) */
         if (few && tagged) {
             /* the common case, as tight as it goes: a token's class and the bit of it */
             for (size_t i = 0; i < t->n; i++) {
                 uint32_t c = t->v[i].tag.rules;
                 tags |= c;
-                c &= ~TAG_MONEY;
+                langs += lang_count[c >> 29];
+                c &= TAG_CLASS;
                 cls[i] = c;
                 seen[c >> 6] |= 1ull << (c & 63);
             }
         } else {
             for (size_t i = 0; i < t->n; i++) {
                 uint32_t c = tagged ? t->v[i].tag.rules
-                                    : class_of_word(r, vigil_token_str(t, i), t->v[i].len,
-                                                    t->v[i].hash);
+                                    : vigil_rules_word_tag(r, vigil_token_str(t, i), t->v[i].len,
+                                                           t->v[i].hash);
                 tags |= c;
-                c &= ~TAG_MONEY;
+                langs += lang_count[c >> 29];
+                c &= TAG_CLASS;
                 cls[i] = c;
                 if (few) {
                     seen[c >> 6] |= 1ull << (c & 63);
@@ -1525,6 +1610,10 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                 if (!lack)
                     mask_set(ok, ri);
             }
+        /* and that apply to the document's languages */
+        const uint64_t *lang_ok = r->lang_ok[doc_langs(langs >> 32, langs & 0xFFFFFFFF)];
+        for (size_t x = 0; x < r->rw; x++)
+            ok[x] &= lang_ok[x];
         /* with the class bits: the tokens whose class starts some of those rules (most
          * classes start none here: their rules lack a set), in order */
         if (few && starts) {

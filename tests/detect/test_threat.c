@@ -423,6 +423,26 @@ TEST(tagged_and_untagged_rules_agree)
     vigil_threat_state_free(&ts);
 }
 
+/* A rule's language: an `en` rule applies to a post whose function words are English, an `es`
+ * rule to one whose are Spanish, both where neither language has at least two of them and more
+ * than twice the other's (short posts, mixed text); `any` everywhere. */
+TEST(rules_apply_in_their_language)
+{
+    const char *rs = "rule violence 0.9 es: zzfoo ~1 zzbar\n"
+                     "rule stalking 0.9 en: zzfoo ~1 zzbar\n"
+                     "rule weapon 0.9 any: zzfoo ~1 zzbar\n";
+    CHECK_EQ_INT(labels_under(rs, "el perro y la casa de los amigos zzfoo zzbar"),
+                 L(VIOLENCE) | L(WEAPON));
+    CHECK_EQ_INT(labels_under(rs, "the dog and the house of the friends zzfoo zzbar"),
+                 L(STALKING) | L(WEAPON));
+    CHECK_EQ_INT(labels_under(rs, "zzfoo zzbar"), L(VIOLENCE) | L(STALKING) | L(WEAPON));
+    CHECK_EQ_INT(labels_under(rs, "the dog and el perro zzfoo zzbar"),
+                 L(VIOLENCE) | L(STALKING) | L(WEAPON));
+    /* the shipped rules: a Spanish threat in a Spanish post, an English one in an English post */
+    CHECK(is_threat("ya lo saben todos, el juez que firmo eso: te voy a matar"));
+    CHECK(is_threat("you all know it, the judge who signed that: I will kill you"));
+}
+
 /* The shipped rules apply to every language (their language tag documents them), so a Spanish
  * stem must not start common English words: "viol*" took "violence", "dispar*" "disparage",
  * "parti*" "particular"; "get rid of" took any object. */
@@ -516,4 +536,4 @@ HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
              T(model_words_behind_the_score), T(model_context_must_reach_its_words),
-             T(quotations_at_every_offset), T(shipped_modifiers_match_as_written), T(spanish_stems_leave_english_words_alone), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
+             T(quotations_at_every_offset), T(shipped_modifiers_match_as_written), T(spanish_stems_leave_english_words_alone), T(rules_apply_in_their_language), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
