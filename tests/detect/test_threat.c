@@ -300,6 +300,17 @@ static const vigil_explain *rule_entry_of(const vigil_result *r)
     return NULL;
 }
 
+/* The built-in model, set on the test scanner (NULL when it does not load). */
+static vigil_model *use_builtin_model(void)
+{
+    setup();
+    vigil_model *m = NULL;
+    CHECK(vigil_model_builtin(&m) == VIGIL_OK);
+    if (m)
+        vigil_scanner_set_model(sc, m);
+    return m;
+}
+
 /* The modifier an explain entry names: "none" without one, `missing` without the entry. */
 static const char *modifier_name(const vigil_explain *x, const char *missing)
 {
@@ -309,12 +320,9 @@ static const char *modifier_name(const vigil_explain *x, const char *missing)
 /* --explain: the model's entry names the words behind its score, strongest first. */
 TEST(model_words_behind_the_score)
 {
-    setup();
-    vigil_model *m = NULL;
-    CHECK(vigil_model_builtin(&m) == VIGIL_OK);
+    vigil_model *m = use_builtin_model();
     if (!m)
         return;
-    vigil_scanner_set_model(sc, m);
     const char *text = "honestly i am going to kill you tonight";
     const vigil_result *r = scan(text);
     const vigil_explain *model_entry = model_entry_of(r);
@@ -354,12 +362,9 @@ static const char *model_context(const char *text)
 
 TEST(model_context_must_reach_its_words)
 {
-    setup();
-    vigil_model *m = NULL;
-    CHECK(vigil_model_builtin(&m) == VIGIL_OK);
+    vigil_model *m = use_builtin_model();
     if (!m)
         return;
-    vigil_scanner_set_model(sc, m);
     const char *threat = "they are going to kill you tonight";
     char far[512];
     CHECK_EQ_STR(model_context(threat), "none");
