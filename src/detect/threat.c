@@ -1012,9 +1012,15 @@ typedef struct money {
 
 /* A context modifier counts for a threat match when it ends before the threat's last word and
  * close enough before its first, and is not one of the words the rule itself spells out
- * ("... should not be illegal" is the threat, not its negation). */
+ * ("... should not be illegal" is the threat, not its negation). A modifier of several words
+ * (an idiom) also counts when the threat's last word is one of them: "I'll give it a shot",
+ * "we will kill time" use the threat's word in the idiom. */
 static bool modifier_reaches(const rule *mo, const tmatch *mod, const tmatch *th)
 {
+    if (mod->npos > 1)
+        for (unsigned a = 0; a < mod->npos; a++)
+            if (mod->pos[a] == th->last)
+                return true;
     if (mod->last >= th->last || mod->last + mo->window < th->first)
         return false;
     for (unsigned a = 0; a < mod->npos; a++)

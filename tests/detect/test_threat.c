@@ -484,6 +484,12 @@ TEST(shipped_modifiers_match_as_written)
     CHECK_EQ_STR(rule_modifier("te voy a matar"), "none");
     CHECK_EQ_STR(rule_modifier("me muero de risa, te voy a matar"), "idiom");
     CHECK_EQ_STR(rule_modifier("muerto de risa te voy a matar"), "idiom");
+    /* an idiom that holds the threat's own last word */
+    CHECK(!is_threat("I'll give it a shot when I'm back home"));
+    CHECK(!is_threat("we will kill time at the airport"));
+    CHECK(!is_threat("I got burned by that deal"));
+    CHECK(is_threat("we will kill them at the airport"));
+    CHECK(is_threat("I will shoot you when you are back home"));
 }
 
 /* Quotation marks of each kind, the threat at every offset from the sentence's start (the
