@@ -6,9 +6,19 @@
 #ifndef VIGIL_HARNESS_H
 #define VIGIL_HARNESS_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A reproducible number below n for generated test data (xorshift64 on the caller's state). */
+static inline uint32_t harness_rnd(uint64_t *state, uint32_t n)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (uint32_t)(*state % n);
+}
 
 typedef struct harness_test {
     const char *name;

@@ -11,10 +11,7 @@
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 static uint32_t rnd(uint32_t n)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state % n);
+    return harness_rnd(&rng_state, n);
 }
 
 /* A JSON string literal, mostly valid, sometimes not. */

@@ -160,10 +160,7 @@ static const char *const pieces[] = {
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static uint32_t rnd(uint32_t n)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state % n);
+    return harness_rnd(&rng_state, n);
 }
 
 /* Unescapes the \xNN sequences of a piece into out; returns the length. */
