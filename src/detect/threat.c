@@ -61,6 +61,12 @@ const char *vigil_label_name(vigil_label l)
     return (unsigned)l < VIGIL_LABEL_COUNT ? label_names[l] : NULL;
 }
 
+/* A slot of a table of words by keyed hash (slot_get, slot_or). */
+struct exactslot {
+    uint64_t key;
+    uint32_t value; /* 0: empty slot; no value is 0 */
+};
+
 typedef struct wordset {
     uint64_t *hash;
     char **word; /* the canonical word of each hash (build_classes) */
@@ -116,15 +122,11 @@ struct vigil_rules {
         size_t w;
     } *cnz, *rnz;
     uint32_t *cnz_at, *rnz_at;
-    struct exactslot {
-        uint64_t key;
-        uint32_t cls; /* 0: empty slot */
-    } *exact_tab;
+    struct exactslot *exact_tab; /* word hash -> class (slot_get) */
     size_t exact_mask;
     uint64_t exact_bits[1024]; /* 65536-bit filter on the words' hashes: most tokens are none */
     uint64_t lang_ok[4][MAX_RULES / 64]; /* the rules that apply to a document of languages L */
-    uint64_t fw_key[256]; /* function words (English, Spanish) by keyed hash: fw_build */
-    uint32_t fw_bits[256];
+    struct exactslot fw_tab[256]; /* function word hash -> TAG_EN | TAG_ES (fw_build) */
     struct pfx {
         const char *s; /* a set's prefix */
         size_t len;
@@ -139,6 +141,26 @@ struct vigil_rules {
 };
 
 static void fw_build(vigil_rules *r);
+
+/* A table of words by keyed hash, open addressing (struct exactslot): the value of hash h, 0
+ * when absent; slot_or adds v to h's value, inserting h. mask + 1 slots, never full. */
+static inline uint32_t slot_get(const struct exactslot *tab, size_t mask, uint64_t h)
+{
+    for (size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 32) & mask; tab[x].value;
+         x = (x + 1) & mask)
+        if (tab[x].key == h)
+            return tab[x].value;
+    return 0;
+}
+
+static void slot_or(struct exactslot *tab, size_t mask, uint64_t h, uint32_t v)
+{
+    size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 32) & mask;
+    while (tab[x].value && tab[x].key != h)
+        x = (x + 1) & mask;
+    tab[x].key = h;
+    tab[x].value |= v;
+}
 
 /* ------------------------------------------------------------------ loading */
 
@@ -736,10 +758,7 @@ static vigil_status build_classes(vigil_rules *r)
         goto out;
     r->exact_mask = slots - 1;
     for (size_t i = 0; i < nkeys; i++) {
-        size_t x = (size_t)(keys[i] * 0x9E3779B97F4A7C15ull >> 32) & r->exact_mask;
-        while (r->exact_tab[x].cls)
-            x = (x + 1) & r->exact_mask;
-        r->exact_tab[x] = (struct exactslot){keys[i], kcls[i]};
+        slot_or(r->exact_tab, r->exact_mask, keys[i], kcls[i]);
         mask_set(r->exact_bits, keys[i] >> 48);
     }
     /* class masks (exact | prefix) and start rules: first the rules whose first element has the
@@ -887,11 +906,9 @@ typedef struct tmatch {
 /* The word class of canonical word w[0..n) with keyed hash h (see struct vigil_rules). */
 static uint32_t class_of_word(const vigil_rules *r, const char *w, size_t n, uint64_t h)
 {
-    if (mask_has(r->exact_bits, h >> 48))
-        for (size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 32) & r->exact_mask;
-             r->exact_tab[x].cls; x = (x + 1) & r->exact_mask)
-            if (r->exact_tab[x].key == h)
-                return r->exact_tab[x].cls;
+    uint32_t c = mask_has(r->exact_bits, h >> 48) ? slot_get(r->exact_tab, r->exact_mask, h) : 0;
+    if (c)
+        return c;
     long k = longest_prefix(r, w, n);
     return k < 0 ? 0 : r->pfx[k].cls;
 }
@@ -913,11 +930,7 @@ static const char *const function_words[2][52] = {
  * table of their keyed hashes, made with the rules (fw_build) */
 static uint32_t function_word(const vigil_rules *r, uint64_t h)
 {
-    for (size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 56); r->fw_bits[x];
-         x = (x + 1) & 255)
-        if (r->fw_key[x] == h)
-            return r->fw_bits[x];
-    return 0;
+    return slot_get(r->fw_tab, 255, h);
 }
 
 static void fw_build(vigil_rules *r)
@@ -926,11 +939,7 @@ static void fw_build(vigil_rules *r)
         for (size_t k = 0; k < 52 && function_words[l][k]; k++) {
             uint64_t h = vigil_hash_token(r->keys, function_words[l][k],
                                           strlen(function_words[l][k]));
-            size_t x = (size_t)(h * 0x9E3779B97F4A7C15ull >> 56);
-            while (r->fw_bits[x] && r->fw_key[x] != h)
-                x = (x + 1) & 255;
-            r->fw_key[x] = h;
-            r->fw_bits[x] |= l ? TAG_ES : TAG_EN;
+            slot_or(r->fw_tab, 255, h, l ? TAG_ES : TAG_EN);
         }
 }
 
