@@ -41,10 +41,14 @@ struct vigil_scanner {
     size_t nhits, hcap;
     hit *tmp; /* scratch for sorting the hits */
     size_t tcap;
+    size_t *runs; /* scratch for sorting the hits: run starts */
+    size_t rcap;
     /* current probe, for the hit callback */
     uint64_t cur_fp;
     size_t cur_i, cur_j;
     bool weak_phase; /* probing weak name forms (values with VIGIL_V_WEAK), else the others */
+    uint64_t *found;  /* two bit sets of nfound words: a bit per enrolled person */
+    size_t nfound;    /* (0 until a document first needs them; weak_and_relatives) */
     const char *text;
     /* result */
     vigil_person_hit *people;
@@ -131,6 +135,8 @@ void vigil_scanner_destroy(vigil_scanner *s)
     vigil_threat_state_free(&s->threat);
     free(s->hits);
     free(s->tmp);
+    free(s->runs);
+    free(s->found);
     free(s->people);
     free(s->spans);
     free(s->fps);
@@ -183,11 +189,32 @@ static bool reversed_ok(const vigil_scanner *s, size_t i, size_t j)
     return token_upper(s, i);
 }
 
+static inline void mark(uint64_t *bits, uint32_t p)
+{
+    bits[p >> 6] |= 1ull << (p & 63);
+}
+
+static inline bool marked(const uint64_t *bits, uint32_t p)
+{
+    return bits[p >> 6] & (1ull << (p & 63));
+}
+
+static inline unsigned hit_kind(const hit *h)
+{
+    return (h->value & VIGIL_V_KIND_MASK) >> VIGIL_V_KIND_SHIFT;
+}
+
 static void on_ngram(void *user, uint32_t value)
 {
     vigil_scanner *s = user;
     if (!(value & VIGIL_V_WEAK) != !s->weak_phase)
         return; /* a fingerprint shared across classes: each value is taken in its own phase */
+    if (s->weak_phase) {
+        /* a weak name adds nothing to a person with no other hit (person_verdict: info, not
+         * reported); with a large index an initial and a common surname name thousands */
+        if (!marked(s->found, value & VIGIL_V_PERSON_MASK))
+            return;
+    }
     if ((value & VIGIL_V_TIGHT) && !tight(s, s->cur_i, s->cur_j))
         return;
     if ((value & VIGIL_V_REVERSED) && !reversed_ok(s, s->cur_i, s->cur_j))
@@ -378,28 +405,31 @@ static inline bool hit_less(const hit *a, const hit *b)
     return a->end < b->end;
 }
 
-/* Stable sort of the hits (insertion sort of runs of 16, then bottom-up merges through tmp).
+/* Stable sort of the hits: the ascending runs already there are merged pairwise through tmp.
  * Written out because a document naming a common name yields thousands of hits with a large
- * index, and qsort's indirect comparisons and allocation were a tenth of the scan there. */
-static void sort_hits(hit *h, size_t n, hit *tmp)
+ * index (qsort's indirect comparisons and allocation were a tenth of the scan there), and
+ * because the hits come in few runs: one fingerprint's people come in person order from the
+ * index, so a document is a handful of sorted runs, merged in a pass or two. runs has room for
+ * n + 1 run starts. */
+static void sort_hits(hit *h, size_t n, hit *tmp, size_t *runs)
 {
-    const size_t run = 16;
-    for (size_t a = 0; a < n; a += run) {
-        size_t b = a + run < n ? a + run : n;
-        for (size_t i = a + 1; i < b; i++) {
-            hit x = h[i];
-            size_t j = i;
-            while (j > a && hit_less(&x, &h[j - 1])) {
-                h[j] = h[j - 1];
-                j--;
-            }
-            h[j] = x;
-        }
-    }
+    size_t nr = 0;
+    runs[nr++] = 0;
+    for (size_t i = 1; i < n; i++)
+        if (hit_less(&h[i], &h[i - 1]))
+            runs[nr++] = i;
+    runs[nr] = n;
     hit *src = h, *dst = tmp;
-    for (size_t width = run; width < n; width *= 2) {
-        for (size_t a = 0; a < n; a += 2 * width) {
-            size_t m = a + width < n ? a + width : n, b = a + 2 * width < n ? a + 2 * width : n;
+    while (nr > 1) {
+        size_t out = 0;
+        for (size_t r = 0; r < nr; r += 2) {
+            size_t a = runs[r], m = runs[r + 1];
+            runs[out++] = a;
+            if (r + 1 == nr) { /* an odd run out: copied as it is */
+                memcpy(dst + a, src + a, (m - a) * sizeof *h);
+                continue;
+            }
+            size_t b = runs[r + 2];
             size_t i = a, j = m, k = a;
             while (i < m && j < b)
                 dst[k++] = hit_less(&src[j], &src[i]) ? src[j++] : src[i++];
@@ -408,6 +438,8 @@ static void sort_hits(hit *h, size_t n, hit *tmp)
             while (j < b)
                 dst[k++] = src[j++];
         }
+        runs[out] = n;
+        nr = out;
         hit *x = src;
         src = dst;
         dst = x;
@@ -460,18 +492,38 @@ static int cmp_u64(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* A person's fingerprints: most people have one to three, sorted in place (qsort's calls were
+ * a tenth of the verdict with a large index, where a common name reports hundreds of people
+ * per document); qsort for the rare person named over and over. */
+static void sort_u64(uint64_t *v, size_t n)
+{
+    if (n > 16) {
+        qsort(v, n, sizeof *v, cmp_u64);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 static vigil_status verdict(vigil_scanner *s)
 {
     vigil_result *r = &s->result;
     memset(r, 0, sizeof *r);
     if (s->nhits == 0)
         return VIGIL_OK;
-    if (vigil_grow(&s->tmp, &s->tcap, s->nhits, sizeof *s->tmp, 16) != VIGIL_OK)
+    /* one hit is at most one person: every buffer sized once for the document */
+    if (vigil_grow(&s->tmp, &s->tcap, s->nhits, sizeof *s->tmp, 16) != VIGIL_OK ||
+        vigil_grow(&s->runs, &s->rcap, s->nhits + 1, sizeof *s->runs, 16) != VIGIL_OK ||
+        vigil_grow(&s->spans, &s->scap, s->nhits, sizeof *s->spans, 16) != VIGIL_OK ||
+        vigil_grow(&s->fps, &s->fcap, s->nhits, sizeof *s->fps, 16) != VIGIL_OK ||
+        vigil_grow(&s->people, &s->pcap, s->nhits, sizeof *s->people, 16) != VIGIL_OK)
         return VIGIL_ERR_NOMEM;
-    sort_hits(s->hits, s->nhits, s->tmp);
-    if (vigil_grow(&s->spans, &s->scap, s->nhits, sizeof *s->spans, 16) != VIGIL_OK ||
-        vigil_grow(&s->fps, &s->fcap, s->nhits, sizeof *s->fps, 16) != VIGIL_OK)
-        return VIGIL_ERR_NOMEM;
+    sort_hits(s->hits, s->nhits, s->tmp, s->runs);
     /* the people's records are scattered over a large index: ask for all of them first, so
      * that their cache misses overlap */
     for (size_t a = 0; a < s->nhits; a++)
@@ -505,8 +557,6 @@ static vigil_status verdict(vigil_scanner *s)
         unsigned counted;
         vigil_severity sev = person_verdict(strong_name, weak_name, mask, &counted);
         if (sev > VIGIL_SEV_INFO) {
-            if (vigil_grow(&s->people, &s->pcap, np + 1, sizeof *s->people, 16) != VIGIL_OK)
-                return VIGIL_ERR_NOMEM;
             size_t span0 = nspans, fp0 = nfps;
             for (size_t k = a; k < b; k++) {
                 uint32_t v = s->hits[k].value;
@@ -541,8 +591,8 @@ static vigil_status verdict(vigil_scanner *s)
             ph->person = vigil_index_person_id(s->ix, person);
             ph->matched = counted;
             ph->nspans = nspans - span0;
-            ph->spans = s->spans + span0; /* spans and fps were sized before the loop */
-            qsort(s->fps + fp0, nfps - fp0, sizeof *s->fps, cmp_u64);
+            ph->spans = s->spans + span0;
+            sort_u64(s->fps + fp0, nfps - fp0);
             if (np < 64) {
                 ids[np] = ph->person;
                 masks[np] = counted;
@@ -624,6 +674,54 @@ static void combine(vigil_scanner *s)
     }
 }
 
+/* Weak names and relatives count only beside another identifier of the same person
+ * (person_verdict), and with a large index a common surname or a relative's common name names
+ * hundreds of people, most with nothing else in the document. So weak name forms (initial and
+ * surname) are looked for only in a document where something was found and kept only for the
+ * people found (bits in s->found), and relatives' hits are kept only for people with another
+ * hit (bits in s->found + nfound): the people they would leave out are info, never reported,
+ * and verdict's sort and records skip them. The bits are cleared again after. */
+static vigil_status weak_and_relatives(vigil_scanner *s, uint64_t weak)
+{
+    size_t words = vigil_index_people(s->ix) / 64 + 1, n1 = s->nhits;
+    if (s->nfound < words) {
+        uint64_t *f = calloc(2 * words, sizeof *f);
+        if (!f)
+            return VIGIL_ERR_NOMEM;
+        free(s->found);
+        s->found = f;
+        s->nfound = words;
+    }
+    uint64_t *any = s->found, *other = s->found + s->nfound;
+    bool rel = false;
+    for (size_t k = 0; k < n1; k++)
+        mark(any, s->hits[k].value & VIGIL_V_PERSON_MASK);
+    s->weak_phase = true;
+    match_ngrams(s, weak);
+    if (s->tok.nspelled)
+        match_spelled(s);
+    for (size_t k = 0; k < n1; k++)
+        any[(s->hits[k].value & VIGIL_V_PERSON_MASK) >> 6] = 0;
+    for (size_t k = 0; k < s->nhits; k++) {
+        if (hit_kind(&s->hits[k]) == VIGIL_KIND_RELATIVE)
+            rel = true;
+        else
+            mark(other, s->hits[k].value & VIGIL_V_PERSON_MASK);
+    }
+    if (rel) {
+        size_t m = 0;
+        for (size_t k = 0; k < s->nhits; k++)
+            if (hit_kind(&s->hits[k]) != VIGIL_KIND_RELATIVE ||
+                marked(other, s->hits[k].value & VIGIL_V_PERSON_MASK))
+                s->hits[m++] = s->hits[k];
+        s->nhits = m;
+    }
+    /* every person with a bit in other kept its hits */
+    for (size_t k = 0; k < s->nhits; k++)
+        other[(s->hits[k].value & VIGIL_V_PERSON_MASK) >> 6] = 0;
+    return VIGIL_OK;
+}
+
 vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vigil_result **out)
 {
     if (!s || (!text && len) || !out)
@@ -640,14 +738,8 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     if (s->tok.nspelled)
         match_spelled(s);
     match_phones(s);
-    if (s->nhits) {
-        /* A weak name form (initial and surname) counts only beside another identifier of the
-         * same person, so it is looked for only in a document where something was found. */
-        s->weak_phase = true;
-        match_ngrams(s, weak);
-        if (s->tok.nspelled)
-            match_spelled(s);
-    }
+    if (s->nhits && (st = weak_and_relatives(s, weak)) != VIGIL_OK)
+        return st;
     st = verdict(s);
     s->threat.tagged = s->taggen && s->tok.taggen == s->taggen;
     if (st == VIGIL_OK)

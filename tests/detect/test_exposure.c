@@ -221,6 +221,59 @@ TEST(json_string_escapes_invalid_utf8)
     vigil_buf_free(&b);
 }
 
+/* Weak names and relatives are kept only for people with another hit (exposure.c,
+ * weak_and_relatives): with many people sharing a relative's name, a weak name picks out the
+ * right ones, and one scanner gives the same answers document after document. */
+TEST(shared_relatives_and_weak_names)
+{
+    static const char *firsts[] = {"Pedro", "Juan", "Luis", "Carlos", "Jorge", "Miguel"};
+    char csv[8192] = "id,name,relatives,country\n", line[128];
+    for (int k = 0; k < 60; k++) {
+        snprintf(line, sizeof line, "S%02d,%s Lopez,Ana Lopez,MX\n", k, firsts[k % 6]);
+        strcat(csv, line);
+    }
+    strcat(csv, "A1,Ana Lopez,,MX\nL1,Luis Ortega,Luis Ortega,MX\n");
+    char d2[64];
+    vigil_vault *v = temp_vault(d2);
+    rejects rj = {0};
+    CHECK(enroll_str(v, csv, &rj) == VIGIL_OK);
+    vigil_scanner *s2 = NULL;
+    CHECK(vigil_scanner_create(v, &s2) == VIGIL_OK);
+    if (!s2)
+        return;
+    for (int round = 0; round < 2; round++) {
+        const vigil_result *r = NULL;
+        const char *t = "Ana Lopez went out";
+        CHECK(vigil_scan(s2, t, strlen(t), &r) == VIGIL_OK);
+        CHECK_EQ_INT(r->npeople, 1);
+        CHECK(person(r, "A1") && person(r, "A1")->matched == K(NAME));
+        t = "Ana Lopez met P. Lopez";
+        CHECK(vigil_scan(s2, t, strlen(t), &r) == VIGIL_OK);
+        CHECK_EQ_INT(r->severity, VIGIL_SEV_HIGH);
+        CHECK_EQ_INT(r->npeople, 11);
+        for (int k = 0; k < 60; k++) {
+            char id[8];
+            snprintf(id, sizeof id, "S%02d", k);
+            const vigil_person_hit *p = person(r, id);
+            CHECK((p != NULL) == (k % 6 == 0));
+            if (p)
+                CHECK_EQ_INT(p->matched, K(NAME) | K(RELATIVE));
+        }
+        t = "Luis Ortega";
+        CHECK(vigil_scan(s2, t, strlen(t), &r) == VIGIL_OK);
+        CHECK_EQ_INT(r->npeople, 1);
+        CHECK(person(r, "L1") && person(r, "L1")->matched == (K(NAME) | K(RELATIVE)));
+        t = "Pedro Lopez wrote to P. Lopez";
+        CHECK(vigil_scan(s2, t, strlen(t), &r) == VIGIL_OK);
+        CHECK_EQ_INT(r->npeople, 10);
+        CHECK_EQ_INT(r->severity, VIGIL_SEV_LOW);
+        CHECK(person(r, "S00") && person(r, "S00")->nspans == 2);
+    }
+    vigil_scanner_destroy(s2);
+    vigil_vault_close(v);
+    remove_tree(d2);
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -236,4 +289,5 @@ HARNESS_MAIN(T(name_with_strong_identifier_is_high),
              T(near_misses_do_not_match), T(handles_must_be_joined), T(email_written_out),
              T(surname_first_needs_comma_or_capitals), T(email_forms_written_out),
              T(spans_point_at_the_evidence), T(fingerprint_is_stable_across_reposts),
-             T(json_rendering), T(json_string_escapes_invalid_utf8), T(teardown))
+             T(json_rendering), T(json_string_escapes_invalid_utf8),
+             T(shared_relatives_and_weak_names), T(teardown))
