@@ -230,8 +230,11 @@ TEST(corrupt_or_truncated_index_is_refused)
 static void add_cand(void *user, const char *d, size_t n)
 {
     char *list = user;
-    strncat(list, d, n);
-    strcat(list, ";");
+    size_t l = strlen(list);
+    if (l + n + 2 > 1024) /* the size of cands' list */
+        return;
+    memcpy(list + l, d, n);
+    memcpy(list + l + n, ";", 2);
 }
 
 static const char *cands(const char *digits)
