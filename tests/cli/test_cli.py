@@ -337,5 +337,34 @@ def test_train_and_eval():
         assert "both classes are needed" in err, err
 
 
+def test_bench_scan_compare():
+    """bench_scan --compare: three configurations interleaved in one process, each with the
+    alerts of a plain run of that configuration."""
+    bench = os.path.join(os.path.dirname(harness.VIGIL), "bench", "bench_scan")
+    with Tmp() as t:
+        rc, _, err = run("enroll", "--vault", t.vault, "data/demo/people.csv")
+        eq(rc, 0, err)
+        corpus = os.path.join(t.dir, "corpus.txt")
+        with open(corpus, "w", encoding="utf-8") as f:
+            for name in sorted(os.listdir(os.path.join(ROOT, "data/demo/corpus"))):
+                with open(os.path.join(ROOT, "data/demo/corpus", name), encoding="utf-8") as d:
+                    f.write(" ".join(d.read().split()) + "\n")
+
+        def bench_run(*args):
+            p = subprocess.run([bench, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            eq(p.returncode, 0, p.stderr)
+            return json.loads(p.stdout)
+        c = bench_run("--compare", "3", t.vault, corpus)
+        eq(c["rounds"], 3)
+        for conf, flags in (("exposure", ["--exposure-only"]), ("pii", []),
+                            ("all", ["--threat"])):
+            assert c[conf]["mb_per_s"] > 0, c
+            eq(c[conf]["alerts"], bench_run(*flags, t.vault, corpus)["alerts"], conf)
+        assert c["all"]["alerts"] >= c["exposure"]["alerts"] > 0, c
+        assert 0 < c["all_over_exposure_median"] < 2, c
+        p = subprocess.run([bench, "--compare", "0", t.vault, corpus], stderr=subprocess.PIPE)
+        eq(p.returncode, 2)
+
+
 if __name__ == "__main__":
     sys.exit(harness.main(sys.argv, sys.modules[__name__]))
