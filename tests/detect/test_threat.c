@@ -534,6 +534,64 @@ TEST(quotations_at_every_offset)
         }
 }
 
+/* Threats against the people vigil protects, as they are written (calls to harm a role,
+ * snipers, stalking of their homes, cars and children, Mexican and Rioplatense slang), and the
+ * news and everyday phrases the same words make. */
+TEST(threats_against_protective_roles)
+{
+    static const struct {
+        const char *text;
+        unsigned label;
+    } threats[] = {
+        {"shoot the cops, all of them", L(INCITEMENT)},
+        {"Ambush the ICE agents when they leave the building", L(INCITEMENT)},
+        {"Someone should run him over with a truck", L(INCITEMENT)},
+        {"sniper on the roof when the ICE agent walks out, one shot", L(VIOLENCE)},
+        {"We know where your kids go to school, judge.", L(STALKING)},
+        {"I know what car you drive and where you park", L(STALKING)},
+        {"te tenemos ubicado, sabemos donde trabajas", L(STALKING)},
+        {"sabemos en que camioneta anda el oficial", L(STALKING)},
+        {"te andamos siguiendo, periodista", L(STALKING)},
+        {"Te vamos a quebrar, sabemos donde vives", L(VIOLENCE) | L(STALKING)},
+        {"lo vamos a boletear a ese fiscal", L(VIOLENCE)},
+        {"al juez hay que cagarlo a tiros", L(VIOLENCE)},
+        {"le vamos a meter un plomazo al agente", L(VIOLENCE)},
+        {"vamos a emboscar a la migra en la carretera", L(VIOLENCE)},
+        {"maten a los periodistas vendidos", L(INCITEMENT)},
+        {"vamos a levantar al juez", L(KIDNAPPING)},
+        {"lo vamos a levantar saliendo del juzgado", L(KIDNAPPING)},
+    };
+    for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
+        const vigil_result *r = scan(threats[i].text);
+        if (r->threat.score < 0.5 || (r->threat.labels & threats[i].label) != threats[i].label)
+            fprintf(stderr, "  missed: %s (score %.3f, labels %x)\n", threats[i].text,
+                    r->threat.score, r->threat.labels);
+        CHECK(r->threat.score >= 0.5);
+        CHECK((r->threat.labels & threats[i].label) == threats[i].label);
+    }
+    static const char *const benign[] = {
+        "The gunman tried to kill the officer, police said.",
+        "Man charged with attempting to murder a deputy",
+        "A police sniper ended the standoff, officials said.",
+        "We will find you the best deal in town",
+        "te estamos siguiendo en twitter, gracias por seguirnos",
+        "la empresa va a quebrar si no pagan",
+        "metio un tiro de tres puntos al final del partido",
+        "hay que darle la boleta electoral a cada votante",
+        "emboscaron a los policias en la carretera, informo la fiscalia",
+        "sabemos que la escuela cerrara manana",
+        "levanten la voz por la libertad de prensa",
+        "hay que levantar a los ninos temprano",
+    };
+    for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
+        /* no rule: the model's part alone stays under the threshold here */
+        const vigil_result *r = scan(benign[i]);
+        if (r->threat.labels)
+            fprintf(stderr, "  flagged: %s (labels %x)\n", benign[i], r->threat.labels);
+        CHECK_EQ_INT(r->threat.labels, 0);
+    }
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -547,4 +605,4 @@ HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
              T(model_words_behind_the_score), T(model_context_must_reach_its_words),
-             T(quotations_at_every_offset), T(shipped_modifiers_match_as_written), T(spanish_stems_leave_english_words_alone), T(rules_apply_in_their_language), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(teardown))
+             T(quotations_at_every_offset), T(shipped_modifiers_match_as_written), T(spanish_stems_leave_english_words_alone), T(rules_apply_in_their_language), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(threats_against_protective_roles), T(teardown))
