@@ -560,6 +560,15 @@ TEST(threats_against_protective_roles)
         {"maten a los periodistas vendidos", L(INCITEMENT)},
         {"vamos a levantar al juez", L(KIDNAPPING)},
         {"lo vamos a levantar saliendo del juzgado", L(KIDNAPPING)},
+        {"Somebody should put a bullet in that judge", L(VIOLENCE)},
+        {"You're a dead man, agent Ramirez", L(VIOLENCE)},
+        {"We're coming for you, you corrupt reporter", L(VIOLENCE)},
+        {"This ICE agent lives on Elm St. Do what you want with this info.", L(INCITEMENT)},
+        {"Post his address everywhere, dox him", L(INCITEMENT)},
+        {"Anyone know where this agent lives?", L(STALKING)},
+        {"te vas a morir, juez corrupto", L(VIOLENCE)},
+        {"alguien sabe donde vive ese juez?", L(STALKING)},
+        {"pasen la direccion del agente de migracion", L(INCITEMENT)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -582,6 +591,12 @@ TEST(threats_against_protective_roles)
         "sabemos que la escuela cerrara manana",
         "levanten la voz por la libertad de prensa",
         "hay que levantar a los ninos temprano",
+        "te vas a morir de risa con este video",
+        "He's dead to me after what he did",
+        "We're coming for you, Dallas! Tour dates announced",
+        "Anyone know where the new bakery is?",
+        "Find his address in the staff directory to send the card",
+        "use whatever you want with that info, it's public data",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
