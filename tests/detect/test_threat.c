@@ -569,6 +569,9 @@ TEST(threats_against_protective_roles)
         {"te vas a morir, juez corrupto", L(VIOLENCE)},
         {"alguien sabe donde vive ese juez?", L(STALKING)},
         {"pasen la direccion del agente de migracion", L(INCITEMENT)},
+        {"$5,000 to anyone who can tell me where this officer lives", L(BOUNTY)},
+        {"Ofrezco 100 mil al que se eche a ese periodista", L(BOUNTY)},
+        {"Hay lana para el que le de piso al comandante", L(VIOLENCE) | L(BOUNTY)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -597,6 +600,9 @@ TEST(threats_against_protective_roles)
         "Anyone know where the new bakery is?",
         "Find his address in the staff directory to send the card",
         "use whatever you want with that info, it's public data",
+        "I'll pay $20 for a good pizza delivered to my address",
+        "Reward offered for information leading to the arrest of the suspect, police said",
+        "hay dinero para el que trabaja duro",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
