@@ -572,6 +572,10 @@ TEST(threats_against_protective_roles)
         {"$5,000 to anyone who can tell me where this officer lives", L(BOUNTY)},
         {"Ofrezco 100 mil al que se eche a ese periodista", L(BOUNTY)},
         {"Hay lana para el que le de piso al comandante", L(VIOLENCE) | L(BOUNTY)},
+        {"ICE agents should be hunted down like dogs", L(INCITEMENT)},
+        {"we will hunt them down one by one", L(VIOLENCE)},
+        {"Every ICE agent deserves a bullet", L(INCITEMENT)},
+        {"molotov the ICE office tonight", L(VIOLENCE)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -603,6 +607,9 @@ TEST(threats_against_protective_roles)
         "I'll pay $20 for a good pizza delivered to my address",
         "Reward offered for information leading to the arrest of the suspect, police said",
         "hay dinero para el que trabaja duro",
+        "I'm hunting down the best deals this weekend",
+        "She deserves a rope course adventure for her birthday",
+        "Holy shit, youre alive. I thought Tariq finally hunted you down.",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
