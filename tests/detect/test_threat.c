@@ -576,6 +576,15 @@ TEST(threats_against_protective_roles)
         {"we will hunt them down one by one", L(VIOLENCE)},
         {"Every ICE agent deserves a bullet", L(INCITEMENT)},
         {"molotov the ICE office tonight", L(VIOLENCE)},
+        {"somebody needs to take out that judge", L(INCITEMENT)},
+        {"take the ICE agent out before he deports anyone else", L(INCITEMENT)},
+        {"we'll put him in the ground", L(VIOLENCE)},
+        /* "reporter" is a role, not reported speech (the report modifier was report*) */
+        {"gonna put that reporter six feet under", L(VIOLENCE)},
+        {"That reporter? I will kill him myself", L(VIOLENCE)},
+        {"hay que darle un balazo al comisario", L(VIOLENCE)},
+        {"te vamos a hacer boleta, boton", L(VIOLENCE)},
+        {"a ese fiscal hay que mandarlo al otro mundo", L(VIOLENCE)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -610,6 +619,11 @@ TEST(threats_against_protective_roles)
         "I'm hunting down the best deals this weekend",
         "She deserves a rope course adventure for her birthday",
         "Holy shit, youre alive. I thought Tariq finally hunted you down.",
+        "take out the trash before the judge arrives",
+        "I took the reporter out for lunch",
+        "put the seeds in the ground in spring",
+        "la tienda te va a hacer la boleta de compra",
+        "le dieron un balazo al comisario ayer, informo la policia",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
