@@ -585,6 +585,11 @@ TEST(threats_against_protective_roles)
         {"hay que darle un balazo al comisario", L(VIOLENCE)},
         {"te vamos a hacer boleta, boton", L(VIOLENCE)},
         {"a ese fiscal hay que mandarlo al otro mundo", L(VIOLENCE)},
+        /* context words that are not context here: "call" (a dox gives the number to call),
+         * "video", "público" (ministerio público: the prosecutor's office) */
+        {"Call this ICE agent at 555-123-4567. We know where you live.", L(STALKING)},
+        {"Watch this video: we will kill the judge", L(VIOLENCE)},
+        {"al del ministerio publico lo vamos a matar", L(VIOLENCE)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
