@@ -590,6 +590,11 @@ TEST(threats_against_protective_roles)
         {"Call this ICE agent at 555-123-4567. We know where you live.", L(STALKING)},
         {"Watch this video: we will kill the judge", L(VIOLENCE)},
         {"al del ministerio publico lo vamos a matar", L(VIOLENCE)},
+        /* a negation that intensifies: part of the rule, so not discounted */
+        {"No mercy for ICE agents, kill them all", L(VIOLENCE)},
+        {"no tengan piedad, maten a los agentes", L(VIOLENCE)},
+        {"Don't let the judge live, kill him", L(INCITEMENT)},
+        {"do not let that agent survive", L(INCITEMENT)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -629,6 +634,11 @@ TEST(threats_against_protective_roles)
         "put the seeds in the ground in spring",
         "la tienda te va a hacer la boleta de compra",
         "le dieron un balazo al comisario ayer, informo la policia",
+        /* negations written with an apostrophe ("don't" is the tokens don, t) */
+        "I don't want to kill you",
+        "We don\xe2\x80\x99t want anyone to kill the judge",
+        "no mercy rule in little league",
+        "don't let the cake burn",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
