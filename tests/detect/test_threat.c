@@ -595,6 +595,7 @@ TEST(threats_against_protective_roles)
         {"no tengan piedad, maten a los agentes", L(VIOLENCE)},
         {"Don't let the judge live, kill him", L(INCITEMENT)},
         {"do not let that agent survive", L(INCITEMENT)},
+        {"you'll die tonight, judge", L(VIOLENCE)}, /* "you'll" is the tokens you, ll */
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -639,6 +640,7 @@ TEST(threats_against_protective_roles)
         "We don\xe2\x80\x99t want anyone to kill the judge",
         "no mercy rule in little league",
         "don't let the cake burn",
+        "you'll die laughing at this",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
