@@ -596,6 +596,12 @@ TEST(threats_against_protective_roles)
         {"Don't let the judge live, kill him", L(INCITEMENT)},
         {"do not let that agent survive", L(INCITEMENT)},
         {"you'll die tonight, judge", L(VIOLENCE)}, /* "you'll" is the tokens you, ll */
+        {"gonna shoot up the courthouse", L(VIOLENCE)},
+        {"someone's gonna get shot", L(VIOLENCE)},
+        {"It'd be a shame if something happened to your kids", L(VIOLENCE)},
+        {"seria una pena que le pasara algo a tu familia", L(VIOLENCE)},
+        {"hay que matar a todos los agentes", L(VIOLENCE) | L(INCITEMENT)},
+        {"ojala que lo maten", L(INCITEMENT)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -641,6 +647,13 @@ TEST(threats_against_protective_roles)
         "no mercy rule in little league",
         "don't let the cake burn",
         "you'll die laughing at this",
+        /* "hay que" in a list was the words hay and que; past tenses are news */
+        "creo que mataron al periodista",
+        "ayer mataron a dos policias en Culiacan, informo la fiscalia",
+        "que lastima que llueva hoy",
+        "be a shame if it rained tomorrow",
+        "seria una pena que pasara algo con el clima",
+        "someone is going to get hurt on this road",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
