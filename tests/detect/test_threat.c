@@ -602,6 +602,7 @@ TEST(threats_against_protective_roles)
         {"seria una pena que le pasara algo a tu familia", L(VIOLENCE)},
         {"hay que matar a todos los agentes", L(VIOLENCE) | L(INCITEMENT)},
         {"ojala que lo maten", L(INCITEMENT)},
+        {"we're gonna kill you", L(VIOLENCE)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -654,6 +655,8 @@ TEST(threats_against_protective_roles)
         "be a shame if it rained tomorrow",
         "seria una pena que pasara algo con el clima",
         "someone is going to get hurt on this road",
+        /* "were" was a first-person word (for "we're" typed without the apostrophe) */
+        "they were going to kill us, I was terrified",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
