@@ -603,6 +603,12 @@ TEST(threats_against_protective_roles)
         {"hay que matar a todos los agentes", L(VIOLENCE) | L(INCITEMENT)},
         {"ojala que lo maten", L(INCITEMENT)},
         {"we're gonna kill you", L(VIOLENCE)},
+        {"Election workers who cheat should hang", L(INCITEMENT)},
+        {"the judge should die", L(INCITEMENT)},
+        {"I hope that reporter gets what's coming to him", L(VIOLENCE)},
+        {"ese periodista ya esta muerto, nomas no lo sabe", L(VIOLENCE)},
+        {"your days are numbered, agent", L(VIOLENCE)},
+        {"tus dias estan contados", L(VIOLENCE)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -657,6 +663,11 @@ TEST(threats_against_protective_roles)
         "someone is going to get hurt on this road",
         /* "were" was a first-person word (for "we're" typed without the apostrophe) */
         "they were going to kill us, I was terrified",
+        "this bill should die in committee",
+        "workers should strike for better pay",
+        "el agente esta muerto, confirmo la fiscalia",
+        "you better watch out, you better not cry",
+        "She's 40, her kids days are numbered",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
