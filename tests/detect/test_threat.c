@@ -609,6 +609,11 @@ TEST(threats_against_protective_roles)
         {"ese periodista ya esta muerto, nomas no lo sabe", L(VIOLENCE)},
         {"your days are numbered, agent", L(VIOLENCE)},
         {"tus dias estan contados", L(VIOLENCE)},
+        /* vehicle ramming */
+        {"just plow through the cops with your car", L(VIOLENCE)},
+        {"mow them down at the checkpoint", L(VIOLENCE)},
+        {"drive into the crowd of agents", L(VIOLENCE)},
+        {"le echamos la camioneta encima al agente", L(VIOLENCE)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -668,6 +673,9 @@ TEST(threats_against_protective_roles)
         "el agente esta muerto, confirmo la fiscalia",
         "you better watch out, you better not cry",
         "She's 40, her kids days are numbered",
+        "I mow the lawn and drive into town",
+        "the snow plow drove through the street",
+        "drive into the city center for the parade",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
