@@ -46,6 +46,14 @@ static vigil_status str(vigil_buf *o, const char *s)
     return vigil_buf_append(o, s, strlen(s));
 }
 
+/* Appends "NAME" to a JSON array, after a comma unless it is the first item. */
+static vigil_status name_item(vigil_buf *o, bool first, const char *name)
+{
+    vigil_status st = first ? LIT(o, "\"") : LIT(o, ",\"");
+    if (!st) st = str(o, name);
+    return st ? st : LIT(o, "\"");
+}
+
 /* Appends v in decimal. Written out: a document naming a common name reports hundreds of
  * people, two offsets each, and vsnprintf was a sixth of `vigil scan` with 1M people. */
 static vigil_status uint_dec(vigil_buf *o, size_t v)
@@ -105,7 +113,7 @@ static vigil_status threat_json(const vigil_threat *t, int explain, const vigil_
     int first = 1;
     for (unsigned k = 0; !st && k < VIGIL_LABEL_COUNT; k++)
         if (t->labels & (1u << k)) {
-            st = vigil_buf_printf(o, "%s\"%s\"", first ? "" : ",", vigil_label_name(k));
+            st = name_item(o, first, vigil_label_name(k));
             first = 0;
         }
     if (!st) st = LIT(o, "],\"spans\":[");
@@ -155,9 +163,7 @@ vigil_status vigil_result_json(const vigil_result *r, const vigil_doc *doc, int 
         int first = 1;
         for (unsigned k = 0; !st && k < VIGIL_KIND_COUNT; k++)
             if (p->matched & (1u << k)) {
-                st = first ? LIT(o, "\"") : LIT(o, ",\"");
-                if (!st) st = str(o, vigil_kind_name(k));
-                if (!st) st = LIT(o, "\"");
+                st = name_item(o, first, vigil_kind_name(k));
                 first = 0;
             }
         if (!st) st = LIT(o, "],\"spans\":[");
