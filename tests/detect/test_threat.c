@@ -614,6 +614,10 @@ TEST(threats_against_protective_roles)
         {"mow them down at the checkpoint", L(VIOLENCE)},
         {"drive into the crowd of agents", L(VIOLENCE)},
         {"le echamos la camioneta encima al agente", L(VIOLENCE)},
+        {"te voy a hacer pedazos, juez", L(VIOLENCE)},
+        {"le voy a romper la cara a ese policia", L(VIOLENCE)},
+        {"le vamos a volar la cabeza al fiscal", L(VIOLENCE)},
+        {"I'll blow his brains out", L(VIOLENCE)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -676,6 +680,9 @@ TEST(threats_against_protective_roles)
         "I mow the lawn and drive into town",
         "the snow plow drove through the street",
         "drive into the city center for the parade",
+        "hacer pedazos la masa para el pan",
+        "me voy a romper la cabeza pensando",
+        "el viento va a volar la tapa del bote",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
