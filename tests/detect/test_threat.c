@@ -618,6 +618,9 @@ TEST(threats_against_protective_roles)
         {"le voy a romper la cara a ese policia", L(VIOLENCE)},
         {"le vamos a volar la cabeza al fiscal", L(VIOLENCE)},
         {"I'll blow his brains out", L(VIOLENCE)},
+        {"we'll snatch your kids from school", L(KIDNAPPING)},
+        {"throw him in a van and drive off", L(KIDNAPPING)},
+        {"te vamos a subir a la troca, periodista", L(KIDNAPPING)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -683,6 +686,9 @@ TEST(threats_against_protective_roles)
         "hacer pedazos la masa para el pan",
         "me voy a romper la cabeza pensando",
         "el viento va a volar la tapa del bote",
+        "grab your kids and come to the party",
+        "throw it in the trunk",
+        "lo subieron a una camioneta, informo la fiscalia",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
