@@ -621,6 +621,9 @@ TEST(threats_against_protective_roles)
         {"we'll snatch your kids from school", L(KIDNAPPING)},
         {"throw him in a van and drive off", L(KIDNAPPING)},
         {"te vamos a subir a la troca, periodista", L(KIDNAPPING)},
+        /* "AR-15" is the words ar, 15 */
+        {"I've got my AR-15 ready for the ICE agents", L(WEAPON)},
+        {"loaded my AK-47, coming for the judge", L(WEAPON)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -689,6 +692,8 @@ TEST(threats_against_protective_roles)
         "grab your kids and come to the party",
         "throw it in the trunk",
         "lo subieron a una camioneta, informo la fiscalia",
+        "bought an AR-15 for hunting deer",
+        "police seized an AK-47 and ammo",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
