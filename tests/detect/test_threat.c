@@ -624,6 +624,12 @@ TEST(threats_against_protective_roles)
         /* "AR-15" is the words ar, 15 */
         {"I've got my AR-15 ready for the ICE agents", L(WEAPON)},
         {"loaded my AK-47, coming for the judge", L(WEAPON)},
+        {"I've been watching you, agent", L(STALKING)},
+        {"I see you leave your house at 7 every morning", L(STALKING)},
+        {"we followed the judge home", L(STALKING)},
+        {"I know your schedule, officer", L(STALKING)},
+        {"te seguimos hasta tu casa", L(STALKING)},
+        {"sabemos a que hora sales de tu casa", L(STALKING)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -694,6 +700,9 @@ TEST(threats_against_protective_roles)
         "lo subieron a una camioneta, informo la fiscalia",
         "bought an AR-15 for hunting deer",
         "police seized an AK-47 and ammo",
+        "I followed you on instagram",
+        "I've been watching your videos for years",
+        "I know your schedule is busy, no worries",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
