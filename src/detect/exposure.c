@@ -543,7 +543,7 @@ static vigil_status verdict(vigil_scanner *s)
         unsigned mask = 0, strong_name = 0, weak_name = 0;
         while (b < s->nhits && (s->hits[b].value & VIGIL_V_PERSON_MASK) == person) {
             uint32_t v = s->hits[b].value;
-            unsigned kind = (v & VIGIL_V_KIND_MASK) >> VIGIL_V_KIND_SHIFT;
+            unsigned kind = hit_kind(&s->hits[b]);
             if (kind == VIGIL_KIND_NAME) {
                 if (v & VIGIL_V_WEAK)
                     weak_name = 1;
@@ -559,8 +559,7 @@ static vigil_status verdict(vigil_scanner *s)
         if (sev > VIGIL_SEV_INFO) {
             size_t span0 = nspans, fp0 = nfps;
             for (size_t k = a; k < b; k++) {
-                uint32_t v = s->hits[k].value;
-                unsigned kind = (v & VIGIL_V_KIND_MASK) >> VIGIL_V_KIND_SHIFT;
+                unsigned kind = hit_kind(&s->hits[k]);
                 if (!(counted & (1u << kind)))
                     continue;
                 s->fps[nfps++] = s->hits[k].fp;
