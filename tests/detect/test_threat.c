@@ -443,6 +443,11 @@ TEST(rules_apply_in_their_language)
     CHECK_EQ_INT(labels_under(rs, "zzfoo zzbar"), L(VIOLENCE) | L(STALKING) | L(WEAPON));
     CHECK_EQ_INT(labels_under(rs, "the dog and el perro zzfoo zzbar"),
                  L(VIOLENCE) | L(STALKING) | L(WEAPON));
+    /* function words with an i (canonically an l, as 1 and l are): they counted for no
+     * language, so these posts were of both */
+    CHECK_EQ_INT(labels_under(rs, "this is it, i will like his zzfoo zzbar"),
+                 L(STALKING) | L(WEAPON));
+    CHECK_EQ_INT(labels_under(rs, "ni mis primos tiene zzfoo zzbar"), L(VIOLENCE) | L(WEAPON));
     /* the shipped rules: a Spanish threat in a Spanish post, an English one in an English post */
     CHECK(is_threat("ya lo saben todos, el juez que firmo eso: te voy a matar"));
     CHECK(is_threat("you all know it, the judge who signed that: I will kill you"));
