@@ -27,10 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (vigil_index_from_memory(copy, size, &keys, &ix, err, sizeof err) == VIGIL_OK) {
         for (uint64_t fp = 1; fp < 64; fp++) {
             vigil_index_find(ix, fp * 0x9E3779B97F4A7C15ull, noop, NULL);
-            /* only the classes' length bits exist (n = 1..8; 1..7 for VIGIL_LENS_NUMNEXT) */
+            /* only the classes' length bits exist (n = 1..8; 1..7 for VIGIL_LENS_NUMNEXT;
+             * 2..8 for VIGIL_LENS_SECOND) */
             const uint64_t valid = (0x1FEull << 0) | (0x1FEull << VIGIL_LENS_REVERSED) |
                                    (0x1FEull << VIGIL_LENS_WEAK) |
-                                   (0xFEull << VIGIL_LENS_NUMNEXT) | (0x1FEull << VIGIL_LENS_TIGHT);
+                                   (0xFEull << VIGIL_LENS_NUMNEXT) |
+                                   (0x1FEull << VIGIL_LENS_TIGHT) | VIGIL_LENS_SECONDS;
             if (vigil_index_first_lens(ix, fp * 0xC2B2AE3D27D4EB4Full) & ~valid)
                 abort();
         }

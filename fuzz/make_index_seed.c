@@ -23,6 +23,7 @@ int main(int argc, char **argv)
         if (i == 5)
             e[i].fp = e[4].fp; /* two people share a fingerprint */
         e[i].first = (uint32_t)i * 2654435761u | (i == 0 ? VIGIL_FIRST_NUMNEXT : 0);
+        e[i].second = i % 2 ? ((uint32_t)i * 40503u) | VIGIL_SECOND_KNOWN : VIGIL_SECOND_NONE;
     }
     snprintf(path, sizeof path, "%s/empty.idx", argv[1]);
     if (vigil_index_write(path, &keys, NULL, 0, NULL, 0, err, sizeof err) != VIGIL_OK)

@@ -175,7 +175,12 @@ typedef struct vigil_entry {
     uint64_t fp;
     uint32_t value;
     uint32_t first;
+    uint32_t second; /* the second token: VIGIL_SECOND_KNOWN | low 31 bits of its hash;
+                      * VIGIL_SECOND_NONE for a one-token form; 0 when not known (an index
+                      * written before the second-token filter) */
 } vigil_entry;
+#define VIGIL_SECOND_KNOWN 0x80000000u
+#define VIGIL_SECOND_NONE 1u
 
 typedef struct vigil_index vigil_index;
 
@@ -221,6 +226,14 @@ void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user);
 /* ... and bit VIGIL_LENS_TIGHT + n for a form whose tokens must be joined by single non-space
  * characters (VIGIL_V_TIGHT: "j_smith", "j.smith"): probed only where they are. */
 #define VIGIL_LENS_TIGHT 32
+/* The first-token classes' bits (all of the above). */
+#define VIGIL_LENS_CLASSES ((1ull << 40) - 1)
+/* ... and bit VIGIL_LENS_SECOND + n (2..8) when some identifier of n tokens (any class) may
+ * have the token second: a probe of n tokens needs it on its second token, which rules out
+ * most probes of a common first name ("John went") without reading the table. An index
+ * written before this filter existed has it set for every token. */
+#define VIGIL_LENS_SECOND 40
+#define VIGIL_LENS_SECONDS (0x1FCull << VIGIL_LENS_SECOND)
 uint64_t vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash);
 /* Calls fn for every entry with fingerprint fp; returns the number found. */
 typedef void (*vigil_hit_fn)(void *user, uint32_t value);

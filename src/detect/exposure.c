@@ -250,6 +250,11 @@ static size_t class_cands(vigil_scanner *s, size_t i, unsigned cls, unsigned len
 {
     const vigil_token *t = s->tok.v;
     size_t n = s->tok.n;
+    /* a form of two or more tokens needs the next token among the second tokens of its length
+     * (most probes after a common first name end here) */
+    lens &= (i + 1 < n ? (unsigned)(t[i + 1].lens >> VIGIL_LENS_SECOND) & 0x1FCu : 0) | 2u;
+    if (!lens)
+        return nc;
     bool ok = cls != VIGIL_LENS_REVERSED || token_upper(s, i);
     uint64_t acc = t[i].hash;
     unsigned maxlen = 32 - (unsigned)__builtin_clz(lens) - 1;
@@ -733,7 +738,7 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     s->nhits = 0;
     s->weak_phase = false;
     const uint64_t weak = 0x1FEull << VIGIL_LENS_WEAK; /* bits WEAK + 1 .. WEAK + 8 */
-    match_ngrams(s, ~weak);
+    match_ngrams(s, ~weak & VIGIL_LENS_CLASSES);
     if (s->tok.nspelled)
         match_spelled(s);
     match_phones(s);

@@ -7,10 +7,15 @@
  *   ids                 the opaque person ids, back to back
  *   slots               nslots x {fingerprint u64, value u32, first-token hash u32}, one slot per
  *                       distinct fingerprint
+ *   seconds             (FLAG_SECONDS) nslots x u32: each slot's second token (vigil_entry.second),
+ *                       to rebuild the filter; 0 in a slot whose entries came from an index
+ *                       without this section
  *   multi               u32 words: for a fingerprint several people share (a common name),
  *                       {count, first-token hash, value...}; its slot holds MULTI and the offset
  *   filter              blocked Bloom filter (512-bit blocks) over first-token hashes, and in the
- *                       same block, over (first token, sequence length)
+ *                       same block, over (first token, sequence length); with FLAG_SECOND_FILTER
+ *                       also over (second token, sequence length), in the block of the second
+ *                       token (vigil_index_first_lens returns both)
  *
  * The slot table is built by sorting entries by fingerprint and placing each at
  * max(home, previous + 1), where home = fastrange(fp, nhome). Because fastrange is monotonic,
@@ -25,6 +30,12 @@
  * Common names are shared by many people; keeping one slot per distinct fingerprint (the
  * others in the multi section) keeps clusters short.
  *
+ * The second-token part came after version 6 was in use and keeps its layout: an index without
+ * it (flags 0) still loads, and answers every token as a possible second token; its entries
+ * have no second token to carry over, so an index enrolled over it has the filter only once
+ * every entry was enrolled again. An older vigil reads the new files (it ignores the flags; the
+ * extra filter bits only make its filter pass a little more often).
+ *
  * Integrity: the header carries its own checksum and one over the body (see checksum(): written
  * here because it runs at memory speed; BLAKE2b, or even xxh64's round, would take longer than
  * the whole load budget for a large index). It guards against truncation and corruption, not
@@ -36,6 +47,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -51,6 +63,8 @@
 #define LOAD 0.7
 #define TAIL 4096
 #define MULTI 0xFFFFFFFFu
+#define FLAG_SECONDS 1u       /* the seconds section is present */
+#define FLAG_SECOND_FILTER 2u /* the filter has every multi-token form's second token */
 
 typedef struct header {
     char magic[8];
@@ -58,7 +72,7 @@ typedef struct header {
     uint32_t header_size;
     uint64_t file_size;
     uint32_t npeople;
-    uint32_t reserved;
+    uint32_t flags; /* FLAG_*; 0 in indexes written before the second-token filter */
     uint64_t nhome;
     uint64_t nslots;
     uint64_t nentries;
@@ -93,6 +107,8 @@ struct vigil_index {
     const person_disk *people;
     const char *ids;
     const vigil_slot *slots;
+    const uint32_t *seconds; /* NULL without FLAG_SECONDS */
+    uint64_t all_seconds;    /* VIGIL_LENS_SECONDS without FLAG_SECOND_FILTER, else 0 */
     const uint32_t *multi;
     const uint64_t *filter;
 };
@@ -180,6 +196,12 @@ static uint64_t checksum(const unsigned char *p, size_t n)
     if (cpus > 0 && parts > (size_t)cpus)
         parts = (size_t)cpus;
     return vigil_index_checksum(p, n, parts > 4 ? 4 : (unsigned)parts);
+}
+
+/* Where the seconds section starts: right after the slots. */
+static inline uint64_t seconds_offset(uint64_t off_slots, uint64_t nslots)
+{
+    return (off_slots + nslots * sizeof(vigil_slot) + 63) & ~(uint64_t)63;
 }
 
 static inline uint64_t home(uint64_t fp, uint64_t nhome)
@@ -302,9 +324,17 @@ vigil_status vigil_index_from_memory(const void *data, size_t size, const vigil_
          h.off_multi + h.nmulti * 4 <= h.off_filter &&
          h.off_filter + h.filter_blocks * 64 == size && h.off_people % 8 == 0 &&
          h.off_slots % 8 == 0 && h.off_filter % 8 == 0 && h.off_multi % 8 == 0;
+    uint64_t off_seconds = seconds_offset(h.off_slots, h.nslots);
+    if (ok && (h.flags & FLAG_SECONDS))
+        ok = off_seconds + h.nslots * 4 <= h.off_multi;
     if (!ok) {
         vigil_errf(err, errlen, "index sections are inconsistent with its size (%zu bytes)", size);
         return VIGIL_ERR_CORRUPT;
+    }
+    if ((h.flags & ~(FLAG_SECONDS | FLAG_SECOND_FILTER)) ||
+        ((h.flags & FLAG_SECOND_FILTER) && !(h.flags & FLAG_SECONDS))) {
+        vigil_errf(err, errlen, "index flags 0x%x are not supported by this vigil", h.flags);
+        return VIGIL_ERR_VERSION;
     }
     if (checksum(p + HEADER_SIZE, size - HEADER_SIZE) != h.body_sum) {
         vigil_errf(err, errlen, "index body checksum mismatch (bytes %d-%zu): the file is corrupt; "
@@ -342,6 +372,8 @@ vigil_status vigil_index_from_memory(const void *data, size_t size, const vigil_
     ix->slots = slots;
     ix->multi = multi;
     ix->filter = (const uint64_t *)(p + h.off_filter);
+    ix->seconds = h.flags & FLAG_SECONDS ? (const uint32_t *)(p + off_seconds) : NULL;
+    ix->all_seconds = h.flags & FLAG_SECOND_FILTER ? 0 : VIGIL_LENS_SECONDS;
     *out = ix;
     return VIGIL_OK;
 }
@@ -461,7 +493,7 @@ void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user)
         const vigil_slot *s = &ix->slots[i];
         if (!s->fp)
             continue;
-        vigil_entry e = {s->fp, s->value, s->first};
+        vigil_entry e = {s->fp, s->value, s->first, ix->seconds ? ix->seconds[i] : 0};
         if (s->value != MULTI) {
             if (person_ok(ix, e.value))
                 fn(user, &e);
@@ -485,11 +517,12 @@ uint64_t vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash)
     filter_pos((uint32_t)token_hash & ~VIGIL_FIRST_NUMNEXT, ix->h->filter_blocks, &block, &y);
     const uint64_t *b = ix->filter + block * 8;
     if (!bits_set(b, y, 5))
-        return 0;
-    uint64_t mask = 0;
+        return ix->all_seconds;
+    uint64_t mask = ix->all_seconds;
     uint64_t z = len_mix(y);
-    for (unsigned cls = 0; cls <= VIGIL_LENS_TIGHT; cls += 8)
-        for (unsigned n = 1; n <= (cls == VIGIL_LENS_NUMNEXT ? 7u : VIGIL_NGRAM_MAX); n++)
+    for (unsigned cls = 0; cls <= VIGIL_LENS_SECOND; cls += 8)
+        for (unsigned n = cls == VIGIL_LENS_SECOND ? 2 : 1;
+             n <= (cls == VIGIL_LENS_NUMNEXT ? 7u : VIGIL_NGRAM_MAX); n++)
             if (bits_set(b, len_bits(z, cls + n), 3))
                 mask |= 1ull << (cls + n);
     return mask;
@@ -540,6 +573,69 @@ static int cmp_entry(const void *a, const void *b)
     return 0;
 }
 
+/* Sorts in[0..n) by fingerprint and value into out: the entries are spread into buckets by the
+ * top bits of their fingerprint (keyed hashes: even buckets of a few hundred), and each bucket
+ * is sorted by qsort. Written out because one qsort of the 42 M entries of a million people was
+ * most of their enrollment; the buckets are sorted in cache. */
+static vigil_status sort_entries(const vigil_entry *in, size_t n, vigil_entry *out)
+{
+    unsigned bits = 0;
+    while (bits < 20 && ((size_t)256 << bits) < n)
+        bits++;
+    size_t nb = (size_t)1 << bits;
+    size_t *at = calloc(2 * nb + 1, sizeof *at), *pos = at + nb + 1;
+    if (!at)
+        return VIGIL_ERR_NOMEM;
+#define BUCKET(fp) (bits ? (size_t)((fp) >> (64 - bits)) : 0)
+    for (size_t i = 0; i < n; i++)
+        at[BUCKET(in[i].fp) + 1]++;
+    for (size_t b = 0; b < nb; b++) {
+        at[b + 1] += at[b];
+        pos[b] = at[b];
+    }
+    for (size_t i = 0; i < n; i++)
+        out[pos[BUCKET(in[i].fp)]++] = in[i];
+#undef BUCKET
+    for (size_t b = 0; b < nb; b++)
+        qsort(out + at[b], at[b + 1] - at[b], sizeof *out, cmp_entry);
+    free(at);
+    return VIGIL_OK;
+}
+
+/* How many distinct keys were added, estimated (HyperLogLog, 4096 registers: within a few per
+ * cent), to size the filter without sorting tens of millions of keys. */
+typedef struct distinct {
+    uint8_t reg[4096];
+} distinct;
+
+static void distinct_init(distinct *d)
+{
+    memset(d->reg, 0, sizeof d->reg);
+}
+
+static void distinct_add(distinct *d, uint64_t key)
+{
+    uint64_t h = vigil_ngram_final(key, 3);
+    unsigned r = (unsigned)__builtin_clzll((h << 12) | (1ull << 11)) + 1;
+    if (r > d->reg[h >> 52])
+        d->reg[h >> 52] = (uint8_t)r;
+}
+
+static size_t distinct_estimate(const distinct *d)
+{
+    const double m = 4096;
+    double sum = 0;
+    unsigned zeros = 0;
+    for (size_t i = 0; i < 4096; i++) {
+        sum += ldexp(1.0, -d->reg[i]);
+        zeros += d->reg[i] == 0;
+    }
+    double est = 0.7213 / (1 + 1.079 / m) * m * m / sum;
+    if (est <= 2.5 * m && zeros) /* small counts: linear counting */
+        est = m * log(m / zeros);
+    return (size_t)(est + 0.5);
+}
+
 static vigil_status write_all(int fd, const void *p, size_t n)
 {
     const char *c = p;
@@ -571,16 +667,23 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
         e = malloc(nentries * sizeof *e);
         if (!e)
             return VIGIL_ERR_NOMEM;
-        memcpy(e, entries_in, nentries * sizeof *e);
-        qsort(e, nentries, sizeof *e, cmp_entry);
+        if (sort_entries(entries_in, nentries, e) != VIGIL_OK) {
+            free(e);
+            return VIGIL_ERR_NOMEM;
+        }
         size_t w = 0;
         for (size_t i = 0; i < nentries; i++)
             if (w == 0 || cmp_entry(&e[w - 1], &e[i]) != 0)
                 e[w++] = e[i];
         nentries = w;
     }
-    /* distinct fingerprints get a slot; groups go to the multi section */
+    /* distinct fingerprints get a slot; groups go to the multi section. The second-token
+     * filter is written when every form of two or more tokens knows its second token (not
+     * so for entries carried over from an index written before it) */
     size_t nunique = 0, nmulti = 0;
+    bool second_filter = true;
+    distinct keys2;
+    distinct_init(&keys2);
     for (size_t i = 0; i < nentries;) {
         size_t j = i;
         while (j < nentries && e[j].fp == e[i].fp)
@@ -588,12 +691,23 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
         nunique++;
         if (j - i > 1)
             nmulti += 2 + (j - i);
+        for (size_t k = i; k < j; k++) {
+            if ((e[k].value & VIGIL_V_PHONE) || VIGIL_V_LEN(e[k].value) < 2)
+                continue;
+            if (!(e[k].second & VIGIL_SECOND_KNOWN))
+                second_filter = false;
+            else
+                distinct_add(&keys2, (uint64_t)e[k].second << 8 | VIGIL_V_LEN(e[k].value));
+        }
         i = j;
     }
+    /* the filter's size counts its (second token, length) keys too: most forms share theirs
+     * ("X Smith") */
+    size_t ndistinct2 = second_filter ? distinct_estimate(&keys2) : 0;
     uint64_t nhome = (uint64_t)((double)nunique / LOAD) + 1;
     uint64_t nslots = nhome + TAIL;
     /* about 10 bits per filter key (a first token, or a first token and a length) */
-    uint64_t filter_blocks = nunique * 10 / 512 + 1;
+    uint64_t filter_blocks = (nunique + ndistinct2) * 10 / 512 + 1;
 
     size_t ids_size = 1;
     for (size_t i = 0; i < npeople; i++)
@@ -601,7 +715,8 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
     size_t off_people = HEADER_SIZE;
     size_t off_ids = align64(off_people + npeople * sizeof(person_disk));
     size_t off_slots = align64(off_ids + ids_size);
-    size_t off_multi = align64(off_slots + nslots * sizeof(vigil_slot));
+    size_t off_seconds = (size_t)seconds_offset(off_slots, nslots);
+    size_t off_multi = align64(off_seconds + nslots * 4);
     size_t off_filter = align64(off_multi + nmulti * 4);
     size_t size = off_filter + filter_blocks * 64;
 
@@ -622,6 +737,7 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
         io += l + 1;
     }
     vigil_slot *slots = (vigil_slot *)(buf + off_slots);
+    uint32_t *seconds = (uint32_t *)(buf + off_seconds);
     uint32_t *multi = (uint32_t *)(buf + off_multi);
     uint64_t *filter = (uint64_t *)(buf + off_filter);
     uint64_t next = 0;
@@ -640,6 +756,7 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
             break;
         }
         slots[pos].fp = e[i].fp;
+        seconds[pos] = e[i].second;
         if (j - i == 1) {
             slots[pos].value = e[i].value;
             slots[pos].first = e[i].first;
@@ -667,6 +784,11 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
                 classes |= 1ull << cls;
                 filter_set(filter, filter_blocks, e[i].first, cls + VIGIL_V_LEN(v));
             }
+            if (second_filter && VIGIL_V_LEN(v) >= 2 && !(classes & (1ull << VIGIL_LENS_SECOND))) {
+                classes |= 1ull << VIGIL_LENS_SECOND;
+                filter_set(filter, filter_blocks, e[k].second & ~VIGIL_SECOND_KNOWN,
+                           VIGIL_LENS_SECOND + VIGIL_V_LEN(v));
+            }
         }
         i = j;
     }
@@ -693,6 +815,7 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
     h.off_filter = off_filter;
     h.off_multi = off_multi;
     h.nmulti = nmulti;
+    h.flags = FLAG_SECONDS | (second_filter ? FLAG_SECOND_FILTER : 0);
     key_check(keys, h.keycheck);
     h.body_sum = checksum(buf + HEADER_SIZE, size - HEADER_SIZE);
     memcpy(buf, &h, sizeof h);

@@ -41,7 +41,7 @@ typedef struct ctx {
     vigil_status st;
 } ctx;
 
-static void push_entry(ctx *c, uint64_t fp, uint32_t value, uint32_t first)
+static void push_entry(ctx *c, uint64_t fp, uint32_t value, uint32_t first, uint32_t second)
 {
     vigil_entries *o = c->local;
     if (c->st != VIGIL_OK)
@@ -50,7 +50,7 @@ static void push_entry(ctx *c, uint64_t fp, uint32_t value, uint32_t first)
         c->st = VIGIL_ERR_NOMEM;
         return;
     }
-    o->v[o->n++] = (vigil_entry){fp, value, first};
+    o->v[o->n++] = (vigil_entry){fp, value, first, second};
 }
 
 static void add_seq(ctx *c, const seq *q, vigil_kind kind, uint32_t flags)
@@ -59,15 +59,20 @@ static void add_seq(ctx *c, const seq *q, vigil_kind kind, uint32_t flags)
         return;
     uint64_t h0 = vigil_hash_token(c->keys, q->s[0], q->n[0]);
     uint64_t acc = h0;
-    for (size_t i = 1; i < q->len; i++)
-        acc = vigil_ngram_add(acc, vigil_hash_token(c->keys, q->s[i], q->n[i]));
+    uint32_t second = VIGIL_SECOND_NONE;
+    for (size_t i = 1; i < q->len; i++) {
+        uint64_t h = vigil_hash_token(c->keys, q->s[i], q->n[i]);
+        if (i == 1)
+            second = ((uint32_t)h & ~VIGIL_SECOND_KNOWN) | VIGIL_SECOND_KNOWN;
+        acc = vigil_ngram_add(acc, h);
+    }
     uint32_t value = c->person | ((uint32_t)kind << VIGIL_V_KIND_SHIFT) | flags |
                      ((uint32_t)(q->len - 1) << VIGIL_V_LEN_SHIFT);
     bool numnext = q->len >= 2 && q->len <= 7;
     for (size_t k = 0; numnext && k < q->n[1]; k++)
         numnext = q->s[1][k] >= '0' && q->s[1][k] <= '9';
     uint32_t first = ((uint32_t)h0 & ~VIGIL_FIRST_NUMNEXT) | (numnext ? VIGIL_FIRST_NUMNEXT : 0);
-    push_entry(c, vigil_ngram_final(acc, (unsigned)q->len), value, first);
+    push_entry(c, vigil_ngram_final(acc, (unsigned)q->len), value, first, second);
 }
 
 static void seq_push(seq *q, const char *s, size_t n)
@@ -526,7 +531,7 @@ static vigil_status do_phone(ctx *c, const char *value, const char *country, cha
     }
     uint32_t value_bits = c->person | ((uint32_t)VIGIL_KIND_PHONE << VIGIL_V_KIND_SHIFT) |
                           VIGIL_V_PHONE;
-    push_entry(c, vigil_phone_fp(c->keys, nsn, nn), value_bits, 0);
+    push_entry(c, vigil_phone_fp(c->keys, nsn, nn), value_bits, 0, VIGIL_SECOND_NONE);
     sodium_memzero(d, sizeof d);
     return VIGIL_OK;
 }

@@ -227,6 +227,82 @@ TEST(corrupt_or_truncated_index_is_refused)
     remove_tree(dir);
 }
 
+/* The severity of the scan of text on a fresh scanner of v. */
+static vigil_severity scan_sev(vigil_vault *v, const char *text)
+{
+    vigil_scanner *sc;
+    const vigil_result *res;
+    vigil_severity sev = VIGIL_SEV_INFO;
+    if (vigil_scanner_create(v, &sc) == VIGIL_OK && vigil_scan(sc, text, strlen(text), &res) == VIGIL_OK)
+        sev = res->severity;
+    vigil_scanner_destroy(sc);
+    return sev;
+}
+
+/* The second-token filter bits of word w (canonical) in v's index. */
+static uint64_t seconds_of(vigil_vault *v, const char *w)
+{
+    return vigil_index_first_lens(vigil_vault_index(v), vigil_hash_token(vigil_vault_keys(v), w,
+                                                                         strlen(w))) &
+           VIGIL_LENS_SECONDS;
+}
+
+/* Rewrites v's index as one written before the second-token filter (header flags 0; the seconds
+ * section is left as unused bytes) and reopens v. */
+static vigil_vault *as_old_index(vigil_vault *v)
+{
+    char vdir[96], path[128], err[512];
+    snprintf(vdir, sizeof vdir, "%s/v", dir);
+    snprintf(path, sizeof path, "%s/index", vdir);
+    vigil_keys keys = *vigil_vault_keys(v);
+    vigil_vault_close(v);
+    char *data;
+    size_t len;
+    if (vigil_read_file(path, 1 << 30, &data, &len, err, sizeof err) != VIGIL_OK)
+        return NULL;
+    memset(data + 28, 0, 4); /* flags */
+    vigil_index_seal(data, len, &keys);
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, len, f);
+    fclose(f);
+    free(data);
+    return vigil_vault_open(vdir, &v, err, sizeof err) == VIGIL_OK ? v : NULL;
+}
+
+/* A form of two or more tokens is probed only where its second token may be one (filter bits
+ * per length); an index written before the filter, and one enrolled over such an index, must
+ * still find every form (their entries do not know their second tokens). */
+TEST(second_token_filter)
+{
+    vigil_vault *v = temp_vault(dir);
+    rejects r = {0};
+    const char *people = "id,name,phones\nA,Ann Lee,555-201-3344\nB,Bo Wu,555-201-9999\n";
+    CHECK(enroll_str(v, people, &r) == VIGIL_OK);
+    CHECK(seconds_of(v, "lee") & (1ull << (VIGIL_LENS_SECOND + 2)));
+    CHECK_EQ_INT(seconds_of(v, "went"), 0);
+    CHECK_EQ_INT(scan_sev(v, "ann   LEE at 555 201 3344"), VIGIL_SEV_HIGH);
+    CHECK_EQ_INT(scan_sev(v, "Lee, Ann"), VIGIL_SEV_LOW);
+    CHECK_EQ_INT(scan_sev(v, "ann went home"), VIGIL_SEV_INFO);
+    /* written before the filter: every token may be a second one */
+    v = as_old_index(v);
+    CHECK(v != NULL);
+    CHECK_EQ_INT(seconds_of(v, "went"), VIGIL_LENS_SECONDS);
+    CHECK_EQ_INT(scan_sev(v, "ann lee at 555 201 3344"), VIGIL_SEV_HIGH);
+    /* enrolled over it: A and B keep entries without second tokens, so no filter yet */
+    CHECK(enroll_str(v, "id,name\nC,Cy Po\n", &r) == VIGIL_OK);
+    CHECK_EQ_INT(seconds_of(v, "went"), VIGIL_LENS_SECONDS);
+    CHECK_EQ_INT(scan_sev(v, "bo wu called"), VIGIL_SEV_LOW);
+    CHECK_EQ_INT(scan_sev(v, "cy po called"), VIGIL_SEV_LOW);
+    /* once everyone is enrolled again, the filter is back */
+    CHECK(enroll_str(v, people, &r) == VIGIL_OK);
+    CHECK_EQ_INT(seconds_of(v, "went"), 0);
+    CHECK(seconds_of(v, "wu") != 0);
+    CHECK_EQ_INT(scan_sev(v, "bo wu called"), VIGIL_SEV_LOW);
+    CHECK_EQ_INT(scan_sev(v, "cy po called"), VIGIL_SEV_LOW);
+    vigil_vault_close(v);
+    remove_tree(dir);
+}
+
 static void add_cand(void *user, const char *d, size_t n)
 {
     char *list = user;
@@ -294,4 +370,5 @@ HARNESS_MAIN(T(checksum_in_parts_is_the_same), T(init_creates_private_key_and_re
              T(csv_rows_enrolled_and_bad_rows_reported_with_line),
              T(csv_header_and_quoting_errors), T(jsonl_records_and_errors),
              T(reenroll_replaces_and_forget_removes), T(corrupt_or_truncated_index_is_refused),
+             T(second_token_filter),
              T(phone_candidates_strip_known_prefixes_only))
