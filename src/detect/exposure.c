@@ -284,26 +284,35 @@ static void match_ngrams(vigil_scanner *s, uint64_t classes)
     cand c[BATCH + 5 * VIGIL_NGRAM_MAX];
     size_t nc = 0;
     const uint64_t numnext = 0x1FEull << VIGIL_LENS_NUMNEXT, tightc = 0x1FEull << VIGIL_LENS_TIGHT;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t all = t[i].lens & classes;
-        if (!all)
-            continue;
-        /* the two classes every short word may carry ("the 123" could start a plate), ruled
-         * out here for most tokens before any probe work */
-        if ((all & numnext) &&
-            (i + 1 >= n ||
-             (t[i + 1].flags & (VIGIL_TOK_ALPHA | VIGIL_TOK_DIGITS)) != VIGIL_TOK_DIGITS))
-            all &= ~numnext;
-        if ((all & tightc) && (i + 1 >= n || !tight(s, i, i + 1)))
-            all &= ~tightc;
-        while (all) {
-            unsigned cls = ((unsigned)__builtin_ctzll(all) - 1) / 8 * 8;
-            nc = class_cands(s, i, cls, (unsigned)(all >> cls) & 0x1FEu, c, nc);
-            all &= ~(0x1FEull << cls);
+    uint32_t at[256];
+    for (size_t base = 0; base < n;) {
+        /* the next tokens that may start a form of these classes, without a branch per token:
+         * most start none, and which do is a coin toss for the branch predictor */
+        size_t end = n - base > 256 ? base + 256 : n, na = 0;
+        for (; base < end; base++) {
+            at[na] = (uint32_t)base;
+            na += (t[base].lens & classes) != 0;
         }
-        if (nc >= BATCH) {
-            probe_batch(s, c, nc);
-            nc = 0;
+        for (size_t a = 0; a < na; a++) {
+            size_t i = at[a];
+            uint64_t all = t[i].lens & classes;
+            /* the two classes every short word may carry ("the 123" could start a plate),
+             * ruled out here for most tokens before any probe work */
+            if ((all & numnext) &&
+                (i + 1 >= n ||
+                 (t[i + 1].flags & (VIGIL_TOK_ALPHA | VIGIL_TOK_DIGITS)) != VIGIL_TOK_DIGITS))
+                all &= ~numnext;
+            if ((all & tightc) && (i + 1 >= n || !tight(s, i, i + 1)))
+                all &= ~tightc;
+            while (all) {
+                unsigned cls = ((unsigned)__builtin_ctzll(all) - 1) / 8 * 8;
+                nc = class_cands(s, i, cls, (unsigned)(all >> cls) & 0x1FEu, c, nc);
+                all &= ~(0x1FEull << cls);
+            }
+            if (nc >= BATCH) {
+                probe_batch(s, c, nc);
+                nc = 0;
+            }
         }
     }
     probe_batch(s, c, nc);
