@@ -235,6 +235,8 @@ void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user);
 #define VIGIL_LENS_SECOND 40
 #define VIGIL_LENS_SECONDS (0x1FCull << VIGIL_LENS_SECOND)
 uint64_t vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash);
+/* Hint the CPU to load the filter line of a token (before vigil_index_first_lens). */
+void vigil_index_prefetch_filter(const vigil_index *ix, uint64_t token_hash);
 /* Calls fn for every entry with fingerprint fp; returns the number found. */
 typedef void (*vigil_hit_fn)(void *user, uint32_t value);
 unsigned vigil_index_find(const vigil_index *ix, uint64_t fp, vigil_hit_fn fn, void *user);

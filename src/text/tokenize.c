@@ -211,6 +211,17 @@ typedef struct canon_entry {
 } canon_entry;
 _Static_assert(sizeof(canon_entry) == 64, "one cache line per entry");
 
+/* A word whose filter bits are still to be read (canon_miss): its cache entry (or NULL) and
+ * token, by index into the document's tokens. */
+typedef struct pending {
+    canon_entry *e;
+    uint64_t hash;
+    size_t tok;
+} pending;
+#define PENDING_MAX 128
+/* The filter bits of a word whose filter line was asked for but not yet read. */
+#define LENS_PENDING (1ull << 63)
+
 struct vigil_canon_cache {
     const vigil_keys *keys;
     const vigil_index *ix;
@@ -220,6 +231,9 @@ struct vigil_canon_cache {
     canon_entry *e; /* VIGIL_CANON_CACHE of them, on huge pages where the system allows (4 MiB
                      * of 4 KiB pages missed the TLB at almost every lookup) */
     vigil_huge mem;
+    pending pend[PENDING_MAX];
+    size_t npend;
+    bool any_pending; /* in this document: tokens may carry LENS_PENDING */
 };
 
 /* What the scan needs to canonicalize and hash tokens as it folds them. */
@@ -227,11 +241,30 @@ typedef struct scan_ctx {
     const vigil_keys *k;
     const vigil_index *ix;
     vigil_canon_cache *cache;
+    vigil_tokens *t;
     bool tagged; /* the cache has a tagger: tokens get their words' tags (else none is read) */
 } scan_ctx;
 
+/* Reads the filter bits of the pending words into their cache entries and tokens. */
+static void resolve_pending(const scan_ctx *c)
+{
+    vigil_canon_cache *cc = c->cache;
+    for (size_t k = 0; k < cc->npend; k++) {
+        const pending *p = &cc->pend[k];
+        uint64_t lens = vigil_index_first_lens(c->ix, p->hash);
+        if (p->e && p->e->hash == p->hash && p->e->lens == LENS_PENDING)
+            p->e->lens = lens;
+        vigil_token *tok = p->tok < c->t->n ? &c->t->v[p->tok] : NULL;
+        if (tok && tok->hash == p->hash && tok->lens == LENS_PENDING)
+            tok->lens = lens;
+    }
+    cc->npend = 0;
+}
+
 /* The cold half of canon_scan: a word not in the cache (or too long for it). Fills the cache
- * entry e when there is one and the canonical form fits. */
+ * entry e when there is one and the canonical form fits. The word's filter bits are a random
+ * read in a large index (a tenth of a scan with 1M people): its line is asked for here and read
+ * when the document's tokens are done (resolve_pending), so that the misses overlap. */
 static __attribute__((noinline)) bool canon_miss(const scan_ctx *c, vigil_token *tok,
                                                  const char *f, char *dst, canon_entry *e,
                                                  uint64_t a, uint64_t b)
@@ -240,8 +273,17 @@ static __attribute__((noinline)) bool canon_miss(const scan_ctx *c, vigil_token 
     unsigned flags;
     size_t n = canon_of(f, tok->len, tok->flags, out, &flags);
     uint64_t hash = n ? vigil_hash_token(c->k, out, n) : 0;
-    uint64_t lens = n && c->ix ? vigil_index_first_lens(c->ix, hash) : 0;
-    const vigil_canon_cache *cc = c->cache;
+    uint64_t lens = 0;
+    vigil_canon_cache *cc = c->cache;
+    if (n && c->ix) {
+        if (cc->npend == PENDING_MAX)
+            resolve_pending(c);
+        vigil_index_prefetch_filter(c->ix, hash);
+        cc->pend[cc->npend++] =
+            (pending){e && n <= 15 ? e : NULL, hash, (size_t)(tok - c->t->v)};
+        cc->any_pending = true;
+        lens = LENS_PENDING;
+    }
     vigil_tag tag = {0, 0, 0};
     if (n && cc->tagfn)
         cc->tagfn(cc->tagctx, out, n, flags, hash, &tag);
@@ -951,15 +993,22 @@ vigil_status vigil_tokenize_scan(vigil_tokens *t, const char *text, size_t len,
         cache->keys = k;
         cache->ix = ix;
     }
-    scan_ctx c = {k, ix, cache, cache->taggen != 0};
+    scan_ctx c = {k, ix, cache, t, cache->taggen != 0};
     bool spelled = false;
+    cache->any_pending = false;
     vigil_status st = tokenize(t, text, len, false, &c, &spelled);
     if (st == VIGIL_OK && spelled) {
         /* rare: three one-character tokens in a row may merge into one word */
+        resolve_pending(&c);
         st = tokenize(t, text, len, false, NULL, NULL);
         if (st == VIGIL_OK)
             st = scan_unfused(t, &c);
     }
+    resolve_pending(&c);
+    /* the tokens that met a pending word in the cache */
+    for (size_t i = 0; cache->any_pending && i < t->n; i++)
+        if (t->v[i].lens == LENS_PENDING)
+            t->v[i].lens = vigil_index_first_lens(ix, t->v[i].hash);
     if (st == VIGIL_OK)
         t->taggen = cache->taggen;
     return st;

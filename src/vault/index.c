@@ -528,6 +528,13 @@ uint64_t vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash)
     return mask;
 }
 
+void vigil_index_prefetch_filter(const vigil_index *ix, uint64_t token_hash)
+{
+    uint64_t block, y;
+    filter_pos((uint32_t)token_hash & ~VIGIL_FIRST_NUMNEXT, ix->h->filter_blocks, &block, &y);
+    __builtin_prefetch(ix->filter + block * 8);
+}
+
 void vigil_index_prefetch(const vigil_index *ix, uint64_t fp)
 {
     __builtin_prefetch(&ix->slots[home(fp, ix->h->nhome)]);

@@ -274,6 +274,45 @@ TEST(shared_relatives_and_weak_names)
     remove_tree(d2);
 }
 
+/* A word the canonicalization cache misses gets its filter bits after the document's tokens are
+ * done (its filter line is asked for first): every token must end with exactly the bits the
+ * index gives its hash, whether its word missed, met a word still pending in the cache (the same
+ * word twice in a document), came after more misses than are kept pending, was longer than a
+ * cache entry, or the document was tokenized twice (a spelled run); and the cache entries then
+ * hold the same bits for the next document. */
+TEST(filter_bits_read_after_the_tokens)
+{
+    setup();
+    const vigil_index *ix = vigil_vault_index(vault);
+    const vigil_keys *keys = vigil_vault_keys(vault);
+    vigil_canon_cache *cache = vigil_canon_cache_new();
+    vigil_tokens t = {0};
+    char many[8192];
+    size_t o = 0;
+    for (int i = 0; i < 300; i++) /* 300 words never seen: more misses than kept pending */
+        o += (size_t)snprintf(many + o, sizeof many - o, "w%dq%c ", i * 7919, 'a' + i % 26);
+    snprintf(many + o, sizeof many - o, "John Smith (555) 201-4567 John Smith");
+    const char *docs[] = {
+        "John Smith and John Smith again, john smith",
+        many,
+        "supercalifragilisticexpialidocious John Michael Smith",
+        "J o h n Smith at 1234 North Oak Street",
+        "José Luis García Muñoz, Calle Hidalgo 123",
+        "John Smith and John Smith again, john smith", /* now all cache hits */
+    };
+    for (size_t d = 0; d < sizeof docs / sizeof *docs; d++) {
+        CHECK(vigil_tokenize_scan(&t, docs[d], strlen(docs[d]), keys, ix, cache) == VIGIL_OK);
+        CHECK(t.n > 0);
+        size_t bad = 0;
+        for (size_t i = 0; i < t.n; i++)
+            bad += t.v[i].lens != vigil_index_first_lens(ix, t.v[i].hash);
+        CHECK_EQ_INT(bad, 0);
+    }
+    CHECK(person(scan(many), "U1") && person(scan(many), "U1")->nspans >= 2);
+    vigil_tokens_free(&t);
+    vigil_canon_cache_free(cache);
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -290,4 +329,5 @@ HARNESS_MAIN(T(name_with_strong_identifier_is_high),
              T(surname_first_needs_comma_or_capitals), T(email_forms_written_out),
              T(spans_point_at_the_evidence), T(fingerprint_is_stable_across_reposts),
              T(json_rendering), T(json_string_escapes_invalid_utf8),
-             T(shared_relatives_and_weak_names), T(teardown))
+             T(shared_relatives_and_weak_names), T(filter_bits_read_after_the_tokens),
+             T(teardown))
