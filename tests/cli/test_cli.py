@@ -366,5 +366,38 @@ def test_bench_scan_compare():
         eq(p.returncode, 2)
 
 
+def test_bench_ab():
+    """bench/ab.py: two engines interleaved; the same one twice finds the same alerts, an engine
+    given another vault (no one enrolled) is reported as finding different ones."""
+    bench = os.path.join(os.path.dirname(harness.VIGIL), "bench", "bench_scan")
+    ab = os.path.join(ROOT, "bench", "ab.py")
+    with Tmp() as t:
+        rc, _, err = run("enroll", "--vault", t.vault, "data/demo/people.csv")
+        eq(rc, 0, err)
+        empty = os.path.join(t.dir, "empty")
+        rc, _, err = run("init", "--vault", empty)
+        eq(rc, 0, err)
+        corpus = os.path.join(t.dir, "corpus.txt")
+        with open(corpus, "w", encoding="utf-8") as f:
+            for name in sorted(os.listdir(os.path.join(ROOT, "data/demo/corpus"))):
+                with open(os.path.join(ROOT, "data/demo/corpus", name), encoding="utf-8") as d:
+                    f.write(" ".join(d.read().split()) + "\n")
+
+        def ab_run(*args):
+            return subprocess.run([sys.executable, ab, *args], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, universal_newlines=True)
+        p = ab_run("--rounds", "2", "--mode", "all", bench, bench, t.vault, corpus)
+        eq(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        eq(len(lines), 3, p.stdout)
+        assert lines[0].startswith("old best") and lines[1].startswith("new best"), p.stdout
+        assert lines[2].startswith("new/old (medians) "), p.stdout
+        assert float(lines[2].split()[-1]) > 0, p.stdout
+        p = ab_run("--rounds", "1", bench, bench + ":" + empty, t.vault, corpus)
+        eq(p.returncode, 1, p.stdout)
+        assert "different numbers of alerts" in p.stderr, p.stderr
+        eq(ab_run("--rounds", "0", bench, bench, t.vault, corpus).returncode, 2)
+
+
 if __name__ == "__main__":
     sys.exit(harness.main(sys.argv, sys.modules[__name__]))
