@@ -202,22 +202,35 @@ static vigil_status rewrite(vigil_vault *v, batch *b, const char *const *forget,
         newmap[i] = (uint32_t)np;
         people[np++] = b->people[i];
     }
-    size_t total = (size_t)vigil_index_entries(ix) + (b ? b->entries.n : 0);
-    all.v = malloc((total + 1) * sizeof *all.v);
-    if (!all.v) {
-        st = VIGIL_ERR_NOMEM;
-        goto out;
+    /* the batch's entries renumbered in place, then the kept ones of the old index: one array
+     * (a million people's entries are a gigabyte; a copy of them was a third of enrollment's
+     * peak memory) */
+    if (b) {
+        all = b->entries;
+        b->entries = (vigil_entries){0};
     }
-    keep_ctx kc = {map, &all};
-    vigil_index_foreach(ix, keep_entry, &kc);
-    for (size_t k = 0; b && k < b->entries.n; k++) {
-        vigil_entry e = b->entries.v[k];
+    size_t w = 0;
+    for (size_t k = 0; k < all.n; k++) {
+        vigil_entry e = all.v[k];
         uint32_t p = newmap[e.value & VIGIL_V_PERSON_MASK];
         if (p == UINT32_MAX)
             continue;
         e.value = (e.value & ~VIGIL_V_PERSON_MASK) | p;
-        all.v[all.n++] = e;
+        all.v[w++] = e;
     }
+    all.n = w;
+    size_t total = all.n + (size_t)vigil_index_entries(ix);
+    if (total + 1 > all.cap) {
+        vigil_entry *q = realloc(all.v, (total + 1) * sizeof *q);
+        if (!q) {
+            st = VIGIL_ERR_NOMEM;
+            goto out;
+        }
+        all.v = q;
+        all.cap = total + 1;
+    }
+    keep_ctx kc = {map, &all};
+    vigil_index_foreach(ix, keep_entry, &kc);
     st = vigil_index_write(v->index_path, v->keys, people, np, all.v, all.n, v->errmsg,
                            sizeof v->errmsg);
     if (st == VIGIL_OK && removed)
