@@ -235,6 +235,9 @@ void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user);
 #define VIGIL_LENS_SECOND 40
 #define VIGIL_LENS_SECONDS (0x1FCull << VIGIL_LENS_SECOND)
 uint64_t vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash);
+/* Whether the filter has the second tokens (else every token passes as one: an index written
+ * before them, or enrolled over such an index). */
+bool vigil_index_second_filter(const vigil_index *ix);
 /* Hint the CPU to load the filter line of a token (before vigil_index_first_lens). */
 void vigil_index_prefetch_filter(const vigil_index *ix, uint64_t token_hash);
 /* Calls fn for every entry with fingerprint fp; returns the number found. */

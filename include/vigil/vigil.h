@@ -103,6 +103,10 @@ const char *vigil_vault_errmsg(const vigil_vault *vault);
 
 /* Number of enrolled people. */
 size_t vigil_vault_person_count(const vigil_vault *vault);
+/* 1 when the vault's index was written before a faster layout that this vigil writes (the
+ * second-token filter): scans match exactly the same, only slower with many people, until
+ * every person has been enrolled again. 0 when the index is current. */
+int vigil_vault_index_outdated(const vigil_vault *vault);
 
 /* Enrolled person i (0 <= i < count): its opaque id and how many hashed identifiers of each
  * kind it has. The id pointer stays valid while the vault is open. */

@@ -161,6 +161,16 @@ static void print_reject(void *user, const char *file, size_t line, const char *
         fprintf(stderr, "vigil: %s\n", message);
 }
 
+/* An index from before the second-token filter still matches exactly the same, only slower
+ * with many people: say so where the operator can act on it. */
+static void note_outdated(const vigil_vault *v)
+{
+    if (vigil_vault_index_outdated(v) && vigil_vault_person_count(v) > 0)
+        fprintf(stderr, "vigil: note: this index was written before the second-token filter; "
+                        "scans find the same but are slower with many people until every "
+                        "person has been enrolled again\n");
+}
+
 static int cmd_enroll(int argc, char **argv)
 {
     const char *vault = NULL;
@@ -186,6 +196,8 @@ static int cmd_enroll(int argc, char **argv)
         fprintf(stderr, "vigil: enrolled %zu %s, rejected %zu %s; vault holds %zu\n", ok,
                 ok == 1 ? "person" : "people", bad, bad == 1 ? "row" : "rows",
                 vigil_vault_person_count(v));
+    if (rc != 2)
+        note_outdated(v);
     vigil_vault_close(v);
     return rc;
 }
@@ -257,6 +269,8 @@ static int cmd_list(int argc, char **argv)
         }
     }
     vigil_buf_free(&out);
+    if (st == VIGIL_OK)
+        note_outdated(v);
     vigil_vault_close(v);
     return st == VIGIL_OK ? 0 : 2;
 }

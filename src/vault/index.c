@@ -528,6 +528,11 @@ uint64_t vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash)
     return mask;
 }
 
+bool vigil_index_second_filter(const vigil_index *ix)
+{
+    return ix->all_seconds == 0;
+}
+
 void vigil_index_prefetch_filter(const vigil_index *ix, uint64_t token_hash)
 {
     uint64_t block, y;

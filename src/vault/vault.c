@@ -243,6 +243,11 @@ size_t vigil_vault_person_count(const vigil_vault *v)
     return vigil_index_people(v->ix);
 }
 
+int vigil_vault_index_outdated(const vigil_vault *v)
+{
+    return !vigil_index_second_filter(v->ix);
+}
+
 vigil_status vigil_vault_person(const vigil_vault *v, size_t i, vigil_person_info *out)
 {
     if (i >= vigil_index_people(v->ix))

@@ -278,6 +278,7 @@ TEST(second_token_filter)
     rejects r = {0};
     const char *people = "id,name,phones\nA,Ann Lee,555-201-3344\nB,Bo Wu,555-201-9999\n";
     CHECK(enroll_str(v, people, &r) == VIGIL_OK);
+    CHECK_EQ_INT(vigil_vault_index_outdated(v), 0);
     CHECK(seconds_of(v, "lee") & (1ull << (VIGIL_LENS_SECOND + 2)));
     CHECK_EQ_INT(seconds_of(v, "went"), 0);
     CHECK_EQ_INT(scan_sev(v, "ann   LEE at 555 201 3344"), VIGIL_SEV_HIGH);
@@ -286,15 +287,18 @@ TEST(second_token_filter)
     /* written before the filter: every token may be a second one */
     v = as_old_index(v);
     CHECK(v != NULL);
+    CHECK_EQ_INT(vigil_vault_index_outdated(v), 1);
     CHECK_EQ_INT(seconds_of(v, "went"), VIGIL_LENS_SECONDS);
     CHECK_EQ_INT(scan_sev(v, "ann lee at 555 201 3344"), VIGIL_SEV_HIGH);
     /* enrolled over it: A and B keep entries without second tokens, so no filter yet */
     CHECK(enroll_str(v, "id,name\nC,Cy Po\n", &r) == VIGIL_OK);
+    CHECK_EQ_INT(vigil_vault_index_outdated(v), 1);
     CHECK_EQ_INT(seconds_of(v, "went"), VIGIL_LENS_SECONDS);
     CHECK_EQ_INT(scan_sev(v, "bo wu called"), VIGIL_SEV_LOW);
     CHECK_EQ_INT(scan_sev(v, "cy po called"), VIGIL_SEV_LOW);
     /* once everyone is enrolled again, the filter is back */
     CHECK(enroll_str(v, people, &r) == VIGIL_OK);
+    CHECK_EQ_INT(vigil_vault_index_outdated(v), 0);
     CHECK_EQ_INT(seconds_of(v, "went"), 0);
     CHECK(seconds_of(v, "wu") != 0);
     CHECK_EQ_INT(scan_sev(v, "bo wu called"), VIGIL_SEV_LOW);
