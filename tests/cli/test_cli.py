@@ -338,6 +338,16 @@ def test_train_and_eval():
         assert "both classes are needed" in err, err
 
 
+def _demo_corpus_lines(directory):
+    """The demo corpus as bench_scan reads it, one document per line; returns the file's path."""
+    corpus = os.path.join(directory, "corpus.txt")
+    with open(corpus, "w", encoding="utf-8") as f:
+        for name in sorted(os.listdir(os.path.join(ROOT, "data/demo/corpus"))):
+            with open(os.path.join(ROOT, "data/demo/corpus", name), encoding="utf-8") as d:
+                f.write(" ".join(d.read().split()) + "\n")
+    return corpus
+
+
 def test_bench_scan_compare():
     """bench_scan --compare: three configurations interleaved in one process, each with the
     alerts of a plain run of that configuration."""
@@ -345,11 +355,7 @@ def test_bench_scan_compare():
     with Tmp() as t:
         rc, _, err = run("enroll", "--vault", t.vault, "data/demo/people.csv")
         eq(rc, 0, err)
-        corpus = os.path.join(t.dir, "corpus.txt")
-        with open(corpus, "w", encoding="utf-8") as f:
-            for name in sorted(os.listdir(os.path.join(ROOT, "data/demo/corpus"))):
-                with open(os.path.join(ROOT, "data/demo/corpus", name), encoding="utf-8") as d:
-                    f.write(" ".join(d.read().split()) + "\n")
+        corpus = _demo_corpus_lines(t.dir)
 
         def bench_run(*args):
             p = subprocess.run([bench, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -435,11 +441,7 @@ def test_bench_ab():
         empty = os.path.join(t.dir, "empty")
         rc, _, err = run("init", "--vault", empty)
         eq(rc, 0, err)
-        corpus = os.path.join(t.dir, "corpus.txt")
-        with open(corpus, "w", encoding="utf-8") as f:
-            for name in sorted(os.listdir(os.path.join(ROOT, "data/demo/corpus"))):
-                with open(os.path.join(ROOT, "data/demo/corpus", name), encoding="utf-8") as d:
-                    f.write(" ".join(d.read().split()) + "\n")
+        corpus = _demo_corpus_lines(t.dir)
 
         def ab_run(*args):
             return subprocess.run([sys.executable, ab, *args], stdout=subprocess.PIPE,
