@@ -718,7 +718,8 @@ vigil_status vigil_index_write(const char *path, const vigil_keys *keys,
     size_t ndistinct2 = second_filter ? distinct_estimate(&keys2) : 0;
     uint64_t nhome = (uint64_t)((double)nunique / LOAD) + 1;
     uint64_t nslots = nhome + TAIL;
-    /* about 10 bits per filter key (a first token, or a first token and a length) */
+    /* about 10 bits per filter key (a first token; a first token and a length; a second token
+     * and a length) */
     uint64_t filter_blocks = (nunique + ndistinct2) * 10 / 512 + 1;
 
     size_t ids_size = 1;
