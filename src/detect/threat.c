@@ -140,7 +140,7 @@ struct vigil_rules {
     unsigned plen;
 };
 
-static vigil_status fw_build(vigil_rules *r);
+static void fw_build(vigil_rules *r);
 
 /* A table of words by keyed hash, open addressing (struct exactslot): the value of hash h, 0
  * when absent; slot_or adds v to h's value, inserting h. mask + 1 slots, never full. */
@@ -772,8 +772,7 @@ static vigil_status build_classes(vigil_rules *r)
         for (unsigned langs = 1; langs <= 3; langs++)
             if (r->rules[i].lang & langs)
                 mask_set(r->lang_ok[langs], i);
-    if (fw_build(r) != VIGIL_OK)
-        goto out;
+    fw_build(r);
     size_t rw = r->rw = (r->nrules + 63) / 64 ? (r->nrules + 63) / 64 : 1;
     r->cmask = calloc(cb.n * mw, 8);
     r->sword = calloc(cb.n * rw, 8);
@@ -937,23 +936,15 @@ static uint32_t function_word(const vigil_rules *r, uint64_t h)
 /* The words are hashed in their canonical form, as a token's hash is ("with" is "wlth": a 1
  * and an l and an i are one letter); hashing them as written missed every function word with
  * an i. */
-static vigil_status fw_build(vigil_rules *r)
+static void fw_build(vigil_rules *r)
 {
-    vigil_tokens tk = {0};
     for (int l = 0; l < 2; l++)
         for (size_t k = 0; k < 52 && function_words[l][k]; k++) {
-            const char *w = function_words[l][k];
-            if (vigil_tokenize(&tk, w, strlen(w)) != VIGIL_OK) {
-                vigil_tokens_free(&tk);
-                return VIGIL_ERR_NOMEM;
-            }
-            if (tk.n == 1)
-                slot_or(r->fw_tab, 255,
-                        vigil_hash_token(r->keys, vigil_token_str(&tk, 0), tk.v[0].len),
-                        l ? TAG_ES : TAG_EN);
+            char c[16];
+            size_t n = vigil_canon_one(function_words[l][k], c, sizeof c);
+            if (n)
+                slot_or(r->fw_tab, 255, vigil_hash_token(r->keys, c, n), l ? TAG_ES : TAG_EN);
         }
-    vigil_tokens_free(&tk);
-    return VIGIL_OK;
 }
 
 /* The function-word counts of a document, English in the high half, added per token from its

@@ -220,7 +220,7 @@ static vigil_status rewrite(vigil_vault *v, batch *b, const char *const *forget,
     }
     all.n = w;
     size_t total = all.n + (size_t)vigil_index_entries(ix);
-    if (total + 1 > all.cap) {
+    if (total + 1 > all.cap) { /* exactly: vigil_grow's doubling could double a gigabyte */
         vigil_entry *q = realloc(all.v, (total + 1) * sizeof *q);
         if (!q) {
             st = VIGIL_ERR_NOMEM;
