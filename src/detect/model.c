@@ -2,18 +2,21 @@
  * The linear threat model: logistic regression over hashed features of the canonical token
  * stream, trained here in C.
  *
- * Features: words, word pairs, and character 4-grams of words (with word boundaries), so
- * spelling variants and inflections share weight ("killed", "killing", "kill"). They are hashed
- * without a key into 2^bits buckets: a model file does not depend on any vault and can ship with
- * vigil. Features are counted (a 4-gram that occurs twice counts twice) and scaled by 1/sqrt(n)
- * for the n features of a document, which keeps long documents from dominating; counted rather
- * than de-duplicated, a word's part of the score is the same wherever it occurs, so the scan
- * caches it per word; a word pair's feature is made from the two words' hashes, not by hashing
- * the pair's text again (version 3; version 1 de-duplicated per document and hashed pair texts,
- * with the same ranking quality on the held-out sets but one random memory access per
- * feature). Version 4: the word hash of the pair features is 32 bits and a word's own weights
- * are summed as a float, so both fit in the word tags of the tokenizer's cache (no model cache
- * of its own, and one random read per token instead of two).
+ * Features: words and character 4-grams of words (with word boundaries), so spelling variants
+ * and inflections share weight ("killed", "killing", "kill"). They are hashed without a key into
+ * 2^bits buckets: a model file does not depend on any vault and can ship with vigil. Features
+ * are counted (a 4-gram that occurs twice counts twice) and scaled by 1/sqrt(n) for the n
+ * features of a document, which keeps long documents from dominating; counted rather than
+ * de-duplicated, a word's part of the score is the same wherever it occurs: its weights summed
+ * (as a float) and its feature count are the word's tags, computed once per word of the
+ * tokenizer's cache, so scoring a document is a sum over its tokens' tags.
+ *
+ * Version 5 dropped the word-pair features of versions 1-4: their weights were the one random
+ * memory read per token left in the scan (a 1 MiB table; all detectors 13% faster without it),
+ * and models trained without them ranked the held-out sets as well (EDOS dev 0.813 -> 0.809,
+ * ETHOS 0.807 -> 0.806 ROC-AUC, the model alone; docs/evaluation.md). Version 1 de-duplicated
+ * features per document, version 3 made pair features from word hashes, version 4 moved a
+ * word's weights into the tokenizer's cache.
  *
  * Training is plain Adagrad on the logistic loss with L2 regularization, positive examples
  * weighted by the class ratio (threats are a few percent of real posts), in a fixed shuffled
@@ -31,7 +34,7 @@
 #include <zlib.h>
 
 #define MAGIC "VIGILMD1"
-#define VERSION 4
+#define VERSION 5
 #define MAX_FEATURES 8192
 
 struct vigil_model {
@@ -55,16 +58,13 @@ static inline uint32_t bucket(uint64_t x, uint32_t mask)
 
 #define SEED 1469598103934665603ull
 
-/* A word's own features: its word feature, then its character 4-grams of "<word>" (3-grams cost
- * time and added no accuracy); returns how many were written to ids (at most 22), which is
- * own_count(). *hw gets the word's 32-bit hash, from which the pair features are made. */
-static size_t word_features(const char *w, size_t l, unsigned flags, uint32_t mask, uint32_t *ids,
-                            uint32_t *hw)
+/* A word's features: its word feature, then its character 4-grams of "<word>" (3-grams cost
+ * time and added no accuracy); returns how many were written to ids (at most 20), which is
+ * own_count(). */
+static size_t word_features(const char *w, size_t l, unsigned flags, uint32_t mask, uint32_t *ids)
 {
     size_t n = 0;
-    uint64_t h = fnv(SEED ^ 'w', w, l);
-    *hw = (uint32_t)(h >> 32);
-    ids[n++] = bucket(h, mask);
+    ids[n++] = bucket(fnv(SEED ^ 'w', w, l), mask);
     if (l > 20 || (flags & VIGIL_TOK_DIGITS))
         return n;
     char b[VIGIL_TOKEN_MAX + 3];
@@ -85,19 +85,11 @@ static inline size_t own_count(size_t l, unsigned flags)
     return 1 + ((l - 1) & (0 - grams));
 }
 
-/* The feature of a word pair, from the two words' hashes (ordered). */
-static inline uint32_t pair_feature(uint32_t prev, uint32_t hw, uint32_t mask)
+/* A word's features' summed weights (as a float: what the word tags hold). */
+static float own_weight(const vigil_model *m, const char *w, size_t l, unsigned flags)
 {
-    uint64_t x = (uint64_t)prev * 0xC2B2AE3D27D4EB4Full ^ (uint64_t)hw * 0x9E3779B97F4A7C15ull;
-    return bucket(x ^ (x >> 29), mask);
-}
-
-/* A word's own features' summed weights (as a float: what the word tags hold) and its hash. */
-static float own_weight(const vigil_model *m, const char *w, size_t l, unsigned flags,
-                        uint32_t *hw)
-{
-    uint32_t ids[22];
-    size_t n = word_features(w, l, flags, (1u << m->bits) - 1, ids, hw);
+    uint32_t ids[20];
+    size_t n = word_features(w, l, flags, (1u << m->bits) - 1, ids);
     double sum = 0;
     for (size_t k = 0; k < n; k++)
         sum += m->w[ids[k]];
@@ -107,27 +99,22 @@ static float own_weight(const vigil_model *m, const char *w, size_t l, unsigned 
 void vigil_model_word_tag(const vigil_model *m, const char *w, size_t n, unsigned flags,
                           vigil_tag *out)
 {
-    out->mweight = own_weight(m, w, n, flags, &out->mhash);
+    out->mweight = own_weight(m, w, n, flags);
+    out->mcount = (uint32_t)own_count(n, flags);
 }
 
 /* The features of a token stream into f (capacity MAX_FEATURES), in order, a feature as many
- * times as it occurs; returns the count. Per token: the pair it ends, its word, its 4-grams.
- * Training reads this list; prediction sums the same features per word (predict below). */
+ * times as it occurs; returns the count. Training reads this list; prediction sums the same
+ * features per word (predict below). */
 static size_t features(const vigil_tokens *t, uint32_t bits, uint32_t *f)
 {
     size_t n = 0;
     uint32_t mask = (1u << bits) - 1;
-    uint32_t prev = 0;
     for (size_t i = 0; i < t->n && n + 16 < MAX_FEATURES; i++) {
-        uint32_t ids[22];
-        uint32_t hw;
-        size_t nids = word_features(vigil_token_str(t, i), t->v[i].len, t->v[i].flags, mask, ids,
-                                    &hw);
-        if (i > 0)
-            f[n++] = pair_feature(prev, hw, mask);
+        uint32_t ids[20];
+        size_t nids = word_features(vigil_token_str(t, i), t->v[i].len, t->v[i].flags, mask, ids);
         for (size_t k = 0; k < nids && n < MAX_FEATURES; k++)
             f[n++] = ids[k];
-        prev = hw;
     }
     return n;
 }
@@ -153,18 +140,16 @@ static double keep_top(topk *k, const vigil_token *tok, double add)
 }
 
 /* Walks the model's features as the score adds them: bias + (sum of the weights of the
- * features) / sqrt(their count), summed per word so that a word's own features are one number:
- * the word's tag, which the tokenizer's cache of words carries (tagged), or computed here. The
- * same features and cap as features(); only the order of the additions differs. Per token, the
- * one random read left is the pair feature's weight. Returns the sum and the count in *n; with
- * `top`, also keeps the tokens that added most (their pair and their own features). Inlined in
- * its two callers, so that the plain score pays nothing for `top`.
+ * features) / sqrt(their count), summed per word so that a word's features are one number: the
+ * word's tag, which the tokenizer's cache of words carries (tagged), or computed here. The same
+ * features and cap as features(); only the order of the additions differs. Returns the sum and
+ * the count in *n; with `top`, also keeps the tokens that added most. Inlined in its two
+ * callers, so that the plain score pays nothing for `top`.
  *
- * Written out for speed (the model was a tenth of all-detector time): a token adds at most
- * 1 + 20 features (its pair, its word and up to 19 4-grams), so the tokens that cannot reach the
- * cap are summed in a loop without its checks (all of them in a document under 389 tokens), and
- * the first token, which ends no pair, before it. The additions are in the same order. */
-#define WORD_FEATURES_MAX 21
+ * Written out for speed: a token adds at most 20 features (its word and up to 19 4-grams), so
+ * the tokens that cannot reach the cap are summed in a loop without its checks (all of them in
+ * a document of up to 408 tokens). The additions are in the same order. */
+#define WORD_FEATURES_MAX 20
 static inline __attribute__((always_inline)) double walk(const vigil_model *m,
                                                          const vigil_tokens *t, bool tagged,
                                                          size_t *count, topk *top)
@@ -172,65 +157,41 @@ static inline __attribute__((always_inline)) double walk(const vigil_model *m,
     uint32_t mask = (1u << m->bits) - 1;
     double sum = 0, keep = 0; /* keep: what an addition must exceed to enter top */
     size_t n = 0, i = 0;
-    uint32_t prev = 0;
-    if (tagged && t->n) {
-        const vigil_token *k = &t->v[0];
-        prev = k->tag.mhash;
-        sum += k->tag.mweight;
-        n += own_count(k->len, k->flags);
-        if (top && (double)k->tag.mweight > keep)
-            keep = keep_top(top, k, k->tag.mweight);
-        size_t safe = 1 + (MAX_FEATURES - 17 - n) / WORD_FEATURES_MAX;
+    if (tagged) {
+        size_t safe = (MAX_FEATURES - 16) / WORD_FEATURES_MAX;
         if (safe > t->n)
             safe = t->n;
-        for (i = 1; i < safe; i++) {
-            k = &t->v[i];
-            uint32_t hw = k->tag.mhash;
+        for (; i < safe; i++) {
+            const vigil_token *k = &t->v[i];
             float own = k->tag.mweight;
-            double pair = m->w[pair_feature(prev, hw, mask)];
-            prev = hw;
-            sum += pair;
             sum += own;
-            n += 1 + own_count(k->len, k->flags);
-            if (top && pair + own > keep)
-                keep = keep_top(top, k, pair + own);
+            n += k->tag.mcount;
+            if (top && own > keep)
+                keep = keep_top(top, k, own);
         }
     }
     for (; i < t->n && n + 16 < MAX_FEATURES; i++) {
         const vigil_token *k = &t->v[i];
-        uint32_t hw;
-        float own;
-        if (tagged) {
-            hw = k->tag.mhash;
-            own = k->tag.mweight;
-        } else {
-            own = own_weight(m, vigil_token_str(t, i), k->len, k->flags, &hw);
-        }
-        double pair = 0;
-        if (i > 0) {
-            pair = m->w[pair_feature(prev, hw, mask)];
-            sum += pair;
-            n++;
-        }
-        prev = hw;
+        float own = tagged ? k->tag.mweight
+                           : own_weight(m, vigil_token_str(t, i), k->len, k->flags);
         size_t nown = own_count(k->len, k->flags);
         if (n + nown <= MAX_FEATURES) {
             sum += own;
             n += nown;
-            if (top && pair + own > keep)
-                keep = keep_top(top, k, pair + own);
+            if (top && own > keep)
+                keep = keep_top(top, k, own);
             continue;
         }
         /* the cap falls inside this word: feature by feature, as features() */
-        uint32_t ids[22];
-        size_t nids = word_features(vigil_token_str(t, i), k->len, k->flags, mask, ids, &hw);
+        uint32_t ids[20];
+        size_t nids = word_features(vigil_token_str(t, i), k->len, k->flags, mask, ids);
         double part = 0;
         for (size_t j = 0; j < nids && n < MAX_FEATURES; j++, n++) {
             sum += m->w[ids[j]];
             part += m->w[ids[j]];
         }
-        if (top && pair + part > keep)
-            keep = keep_top(top, k, pair + part);
+        if (top && part > keep)
+            keep = keep_top(top, k, part);
     }
     *count = n;
     return sum;
