@@ -43,6 +43,9 @@ vigil_status vigil_model_builtin(vigil_model **out)
 #define MAX_ELEMS 16
 #define MAX_RULES 2048
 #define MAX_SETS 4096
+#define DENSE_SETS 768  /* see vigil_rules.dense */
+#define DENSE_RULES 256
+#define DENSE_W ((DENSE_SETS + DENSE_RULES) / 64)
 #define SEEN_CLASSES 8192 /* up to this many word classes, a document's are kept as bits */
 /* A rule's languages; a document's, from its function words (doc_langs) */
 #define LANG_EN 1u
@@ -114,6 +117,10 @@ struct vigil_rules {
     size_t nclass;
     uint64_t *cmask;
     uint64_t *sword, *spre;
+    /* When the masks are short (up to DENSE_SETS sets and DENSE_RULES rules, as the shipped
+     * rules are): per class, its set mask then its rule starts (sword | spre), DENSE_W words
+     * from dense[c * DENSE_W], so that a document's classes are gathered in registers. */
+    uint64_t *dense;
     uint8_t *starts; /* per class: 1 when it starts some rule */
     /* the same masks without their zero words (most are zero): class c's nonzero words are
      * cnz[cnz_at[c] .. cnz_at[c + 1]), rule i's needed sets rnz[rnz_at[i] .. rnz_at[i + 1]) */
@@ -188,6 +195,7 @@ void vigil_rules_free(vigil_rules *r)
     free(r->rules);
     free(r->lists);
     free(r->cmask);
+    free(r->dense);
     free(r->sword);
     free(r->spre);
     free(r->starts);
@@ -830,6 +838,19 @@ static vigil_status build_classes(vigil_rules *r)
         for (unsigned k = 0; k < r->rules[i].ne; k++)
             if (r->rules[i].e[k].set >= 0)
                 mask_set(rmask + i * mw, (size_t)r->rules[i].e[k].set);
+    if (mw <= DENSE_SETS / 64 && rw <= DENSE_RULES / 64) {
+        /* 128-byte rows on cache-line boundaries */
+        r->dense = aligned_alloc(64, cb.n * DENSE_W * 8);
+        if (!r->dense)
+            goto out;
+        memset(r->dense, 0, cb.n * DENSE_W * 8);
+        for (size_t c = 0; c < cb.n; c++) {
+            uint64_t *row = r->dense + c * DENSE_W;
+            memcpy(row, r->cmask + c * mw, mw * 8);
+            for (size_t x = 0; x < rw; x++)
+                row[DENSE_SETS / 64 + x] = r->sword[c * rw + x] | r->spre[c * rw + x];
+        }
+    }
     if (sparse_masks(r->cmask, cb.n, mw, &r->cnz, &r->cnz_at) != VIGIL_OK ||
         sparse_masks(rmask, r->nrules, mw, &r->rnz, &r->rnz_at) != VIGIL_OK)
         goto out;
@@ -1113,7 +1134,12 @@ static size_t rule_starts(const vigil_rules *r, const vigil_tokens *t, const uin
         for (uint64_t b = seen[w]; b; b &= b - 1) {
             size_t c = w * 64 + (size_t)__builtin_ctzll(b);
             uint64_t any = 0;
-            for (size_t x = 0; r->starts[c] && x < r->rw; x++)
+            if (r->dense) {
+                const uint64_t *row = r->dense + c * DENSE_W + DENSE_SETS / 64;
+                for (size_t x = 0; x < r->rw; x++)
+                    any |= row[x] & ok[x];
+            }
+            for (size_t x = 0; !r->dense && r->starts[c] && x < r->rw; x++)
                 any |= (r->sword[c * r->rw + x] | r->spre[c * r->rw + x]) & ok[x];
             live[w] |= (uint64_t)(any != 0) << (c & 63);
             any_live |= any != 0;
@@ -1693,7 +1719,22 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         uint64_t cand[MAX_RULES / 64];
         memset(cand, few ? 0 : 0xff, r->rw * sizeof *cand);
         bool starts = !few && nat;
-        for (size_t w = 0; few && w < (r->nclass + 63) / 64; w++)
+        if (few && r->dense) {
+            /* every row whole, in registers: through memory, has[w] |= ... made a chain of
+             * store-to-load forwarding across the document's classes */
+            uint64_t acc[DENSE_W] = {0};
+            for (size_t w = 0; w < (r->nclass + 63) / 64; w++)
+                for (uint64_t b = seen[w]; b; b &= b - 1) {
+                    const uint64_t *row = r->dense + (w * 64 + (size_t)__builtin_ctzll(b)) * DENSE_W;
+                    for (size_t x = 0; x < DENSE_W; x++)
+                        acc[x] |= row[x];
+                }
+            memcpy(has, acc, r->mw * sizeof *has);
+            memcpy(cand, acc + DENSE_SETS / 64, r->rw * sizeof *cand);
+            for (size_t x = 0; x < r->rw; x++)
+                starts |= cand[x] != 0;
+        }
+        for (size_t w = 0; few && !r->dense && w < (r->nclass + 63) / 64; w++)
             for (uint64_t b = seen[w]; b; b &= b - 1) {
                 size_t c = w * 64 + (size_t)__builtin_ctzll(b);
                 for (uint32_t k = r->cnz_at[c]; k < r->cnz_at[c + 1]; k++)
