@@ -46,7 +46,8 @@ vigil_status vigil_model_builtin(vigil_model **out)
 #define DENSE_SETS 768  /* see vigil_rules.dense */
 #define DENSE_RULES 256
 #define DENSE_W ((DENSE_SETS + DENSE_RULES) / 64)
-#define SEEN_CLASSES 8192 /* up to this many word classes, a document's are kept as bits */
+#define SEEN_CLASSES 8192
+#define MODEL_CONTEXT_WORDS 3 /* the model's strongest words that a context modifier can reach */ /* up to this many word classes, a document's are kept as bits */
 /* A rule's languages; a document's, from its function words (doc_langs) */
 #define LANG_EN 1u
 #define LANG_ES 2u
@@ -1160,7 +1161,12 @@ static const rule *strong_before(const vigil_rules *r, const vigil_tokens *t, co
 {
     docwords d = {cls, NULL, NULL, 0, okstrong};
     size_t rw = r->rw;
-    for (size_t i = at > r->strong_reach ? at - r->strong_reach : 0; i < at; i++)
+    for (size_t i = at > r->strong_reach ? at - r->strong_reach : 0; i < at; i++) {
+        uint64_t any = 0; /* most words start no strong modifier: one row says so */
+        for (size_t w = 0; r->dense && w < rw; w++)
+            any |= r->dense[cls[i] * DENSE_W + DENSE_SETS / 64 + w] & okstrong[w];
+        if (r->dense && !any)
+            continue;
         for (int pass = 0; pass < 2; pass++) {
             const uint64_t *sr = (pass ? r->spre : r->sword) + cls[i] * rw;
             for (size_t w = 0; w < rw; w++)
@@ -1176,6 +1182,7 @@ static const rule *strong_before(const vigil_rules *r, const vigil_tokens *t, co
                         return md;
                 }
         }
+    }
     return NULL;
 }
 
@@ -1893,13 +1900,16 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         for (size_t k = 0; k < nm && !any_mod; k++)
             any_mod = strong_modifier(&r->rules[m[k].rule]);
         /* the strongest words, when a context may reach them or --explain shows them (the
-         * first VIGIL_MODEL_FEATURES; the context looks at the first three) */
+         * first VIGIL_MODEL_FEATURES; the context looks at the first MODEL_CONTEXT_WORDS, all
+         * that is kept when they are not shown) */
         size_t ntop = 0;
         double raw = any_mod || any_quote || ts->model_features
                          ? vigil_model_predict_top(model, t, ts->tagged, ts->features,
-                                                   VIGIL_MODEL_FEATURES, &ntop)
+                                                   ts->model_features ? VIGIL_MODEL_FEATURES
+                                                                      : MODEL_CONTEXT_WORDS,
+                                                   &ntop)
                          : vigil_model_predict(model, t, ts->tagged);
-        for (size_t w = 0; w < ntop && w < 3 && ctx == 1.0 && (any_mod || any_quote); w++) {
+        for (size_t w = 0; w < ntop && w < MODEL_CONTEXT_WORDS && ctx == 1.0 && (any_mod || any_quote); w++) {
             size_t at = token_at(t, ts->features[w].start);
             const rule *sm = lazy && any_strong ? strong_before(r, t, ts->cls, okstrong, at) : NULL;
             if (sm) {
@@ -1914,7 +1924,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                 }
             }
         }
-        for (size_t w = 0; w < ntop && w < 3 && ctx == 1.0 && any_quote; w++)
+        for (size_t w = 0; w < ntop && w < MODEL_CONTEXT_WORDS && ctx == 1.0 && any_quote; w++)
             if (quoted(text, ts->features[w].start)) {
                 ctx = 0.5;
                 why = "quote";
