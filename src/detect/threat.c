@@ -1730,12 +1730,27 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             /* every row whole, in registers: through memory, has[w] |= ... made a chain of
              * store-to-load forwarding across the document's classes */
             uint64_t acc[DENSE_W] = {0};
+#ifdef __SSE2__
+            __m128i v[DENSE_W / 2];
+            for (size_t x = 0; x < DENSE_W / 2; x++)
+                v[x] = _mm_setzero_si128();
+            for (size_t w = 0; w < (r->nclass + 63) / 64; w++)
+                for (uint64_t b = seen[w]; b; b &= b - 1) {
+                    const __m128i *row =
+                        (const __m128i *)(r->dense + (w * 64 + (size_t)__builtin_ctzll(b)) * DENSE_W);
+                    for (size_t x = 0; x < DENSE_W / 2; x++)
+                        v[x] = _mm_or_si128(v[x], _mm_load_si128(row + x));
+                }
+            for (size_t x = 0; x < DENSE_W / 2; x++)
+                _mm_storeu_si128((__m128i *)(acc + 2 * x), v[x]);
+#else
             for (size_t w = 0; w < (r->nclass + 63) / 64; w++)
                 for (uint64_t b = seen[w]; b; b &= b - 1) {
                     const uint64_t *row = r->dense + (w * 64 + (size_t)__builtin_ctzll(b)) * DENSE_W;
                     for (size_t x = 0; x < DENSE_W; x++)
                         acc[x] |= row[x];
                 }
+#endif
             memcpy(has, acc, r->mw * sizeof *has);
             memcpy(cand, acc + DENSE_SETS / 64, r->rw * sizeof *cand);
             for (size_t x = 0; x < r->rw; x++)
