@@ -1130,21 +1130,26 @@ static size_t rule_starts(const vigil_rules *r, const vigil_tokens *t, const uin
     uint64_t live[SEEN_CLASSES / 64];
     size_t nw = (r->nclass + 63) / 64, nat = 0;
     bool any_live = false;
-    memset(live, 0, nw * sizeof *live);
-    for (size_t w = 0; w < nw; w++)
+    uint64_t okd[DENSE_RULES / 64] = {0}; /* ok as wide as a dense row's rule words */
+    if (r->dense)
+        memcpy(okd, ok, r->rw * sizeof *ok);
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t lw = 0;
         for (uint64_t b = seen[w]; b; b &= b - 1) {
             size_t c = w * 64 + (size_t)__builtin_ctzll(b);
             uint64_t any = 0;
             if (r->dense) {
                 const uint64_t *row = r->dense + c * DENSE_W + DENSE_SETS / 64;
-                for (size_t x = 0; x < r->rw; x++)
-                    any |= row[x] & ok[x];
+                for (size_t x = 0; x < DENSE_RULES / 64; x++)
+                    any |= row[x] & okd[x];
             }
             for (size_t x = 0; !r->dense && r->starts[c] && x < r->rw; x++)
                 any |= (r->sword[c * r->rw + x] | r->spre[c * r->rw + x]) & ok[x];
-            live[w] |= (uint64_t)(any != 0) << (c & 63);
-            any_live |= any != 0;
+            lw |= (uint64_t)(any != 0) << (c & 63);
         }
+        live[w] = lw;
+        any_live |= lw != 0;
+    }
     for (size_t i = 0; any_live && i < t->n; i++) {
         at[nat] = (uint32_t)i;
         nat += (live[cls[i] >> 6] >> (cls[i] & 63)) & 1;
@@ -1163,7 +1168,7 @@ static const rule *strong_before(const vigil_rules *r, const vigil_tokens *t, co
     size_t rw = r->rw;
     for (size_t i = at > r->strong_reach ? at - r->strong_reach : 0; i < at; i++) {
         uint64_t any = 0; /* most words start no strong modifier: one row says so */
-        for (size_t w = 0; r->dense && w < rw; w++)
+        for (size_t w = 0; r->dense && w < DENSE_RULES / 64; w++) /* okstrong: that wide */
             any |= r->dense[cls[i] * DENSE_W + DENSE_SETS / 64 + w] & okstrong[w];
         if (r->dense && !any)
             continue;
@@ -1814,6 +1819,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         }
         if (few && !nm) {
             lazy = true;
+            memset(okstrong, 0, DENSE_RULES / 64 * sizeof *okstrong);
             for (size_t x = 0; x < r->rw; x++) {
                 okstrong[x] = ok[x] & r->strong[x];
                 any_strong |= okstrong[x] != 0;
