@@ -1819,7 +1819,8 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         }
         if (few && !nm) {
             lazy = true;
-            memset(okstrong, 0, DENSE_RULES / 64 * sizeof *okstrong);
+            for (size_t x = 0; x < DENSE_RULES / 64; x++) /* strong_before reads that many */
+                okstrong[x] = 0;
             for (size_t x = 0; x < r->rw; x++) {
                 okstrong[x] = ok[x] & r->strong[x];
                 any_strong |= okstrong[x] != 0;
