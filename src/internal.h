@@ -27,8 +27,8 @@ enum {
  * canonicalization cache instead of once per token (see vigil_canon_cache_set_tagger). */
 typedef struct vigil_tag {
     uint32_t rules; /* threat rules: the word's class and flags (threat.c) */
-    uint32_t mcount; /* threat model: how many features the word has */
-    float mweight;   /* threat model: the summed weights of the word's features */
+    uint32_t mhash; /* threat model: the word's hash, from which its pair features are made */
+    float mweight;  /* threat model: the summed weights of the word's own features */
 } vigil_tag;
 
 typedef struct vigil_token {
@@ -340,7 +340,7 @@ vigil_status vigil_rules_parse_keys(const vigil_keys *keys, const char *text, vi
 size_t vigil_rules_count(const vigil_rules *r);
 /* The rules' tag of a canonical word with keyed hash `hash` (vigil_tag.rules). */
 uint32_t vigil_rules_word_tag(const vigil_rules *r, const char *w, size_t n, uint64_t hash);
-/* The model's tags of a canonical word with token flags `flags` (vigil_tag.mcount, .mweight). */
+/* The model's tags of a canonical word with token flags `flags` (vigil_tag.mhash, .mweight). */
 void vigil_model_word_tag(const vigil_model *m, const char *w, size_t n, unsigned flags,
                           vigil_tag *out);
 

@@ -19,7 +19,7 @@ static inline void tokdiff_tag(const void *ctx, const char *w, size_t n, unsigne
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)w[i]) * 16777619u;
     out->rules = h;
-    out->mcount = h ^ (flags & VIGIL_TOK_DIGITS);
+    out->mhash = h ^ (flags & VIGIL_TOK_DIGITS);
     out->mweight = (float)(h % 1000);
 }
 
@@ -46,7 +46,7 @@ static inline size_t tokdiff_first(const vigil_tokens *ref, const vigil_tokens *
         if (keys && tctx) {
             vigil_tag want;
             tokdiff_tag((const void *)tctx, rs, r->len, r->flags, f->hash, &want);
-            if (f->tag.rules != want.rules || f->tag.mcount != want.mcount ||
+            if (f->tag.rules != want.rules || f->tag.mhash != want.mhash ||
                 f->tag.mweight != want.mweight)
                 return i;
         }

@@ -145,7 +145,7 @@ static void add_example(void *user, const char *text, size_t len, int positive)
 int cmd_train(int argc, char **argv)
 {
     const char *out = NULL;
-    unsigned bits = 16, epochs = 8;
+    unsigned bits = 18, epochs = 8;
     double l2 = 3e-2;
     dataset ds[32];
     int nds = 0;

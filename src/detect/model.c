@@ -2,21 +2,23 @@
  * The linear threat model: logistic regression over hashed features of the canonical token
  * stream, trained here in C.
  *
- * Features: words and character 4-grams of words (with word boundaries), so spelling variants
- * and inflections share weight ("killed", "killing", "kill"). They are hashed without a key into
- * 2^bits buckets: a model file does not depend on any vault and can ship with vigil. Features
- * are counted (a 4-gram that occurs twice counts twice) and scaled by 1/sqrt(n) for the n
- * features of a document, which keeps long documents from dominating; counted rather than
- * de-duplicated, a word's part of the score is the same wherever it occurs: its weights summed
- * (as a float) and its feature count are the word's tags, computed once per word of the
- * tokenizer's cache, so scoring a document is a sum over its tokens' tags.
+ * Features: words, word pairs, and character 4-grams of words (with word boundaries), so
+ * spelling variants and inflections share weight ("killed", "killing", "kill"). They are hashed
+ * without a key into buckets: a model file does not depend on any vault and can ship with vigil.
+ * Features are counted (a 4-gram that occurs twice counts twice) and scaled by 1/sqrt(n) for the
+ * n features of a document, which keeps long documents from dominating; counted rather than
+ * de-duplicated, a word's part of the score is the same wherever it occurs, so a word's own
+ * weights (summed as a float) and its 32-bit hash are the word's tags in the tokenizer's cache,
+ * and a word pair's feature is made from the two words' hashes. Scoring a document is a sum over
+ * its tokens' tags and one weight per pair of tokens.
  *
- * Version 5 dropped the word-pair features of versions 1-4: their weights were the one random
- * memory read per token left in the scan (a 1 MiB table; all detectors 13% faster without it),
- * and models trained without them ranked the held-out sets as well (EDOS dev 0.813 -> 0.809,
- * ETHOS 0.807 -> 0.806 ROC-AUC, the model alone; docs/evaluation.md). Version 1 de-duplicated
- * features per document, version 3 made pair features from word hashes, version 4 moved a
- * word's weights into the tokenizer's cache.
+ * Version 6: the 2^bits weights are two tables of 2^(bits - 1), words and 4-grams in the first,
+ * word pairs in the second (2^17 each by default). The pairs' weights are the one random read
+ * per token of a scan; version 4 hashed everything into one table of 2^18 (1 MiB). Version 5,
+ * without pairs, was 9% faster with all detectors on and ranked the held-out sets as well, but
+ * lost HateCheck's contrasts: "I'm going to hug a woman tomorrow" scored 0.56, as "... kill a
+ * woman tomorrow" does, and positive statements about groups were flagged 13 -> 33 of 189.
+ * Version 1 de-duplicated features per document, version 3 made pair features from word hashes.
  *
  * Training is plain Adagrad on the logistic loss with L2 regularization, positive examples
  * weighted by the class ratio (threats are a few percent of real posts), in a fixed shuffled
@@ -34,7 +36,7 @@
 #include <zlib.h>
 
 #define MAGIC "VIGILMD1"
-#define VERSION 5
+#define VERSION 6
 #define MAX_FEATURES 8192
 
 struct vigil_model {
@@ -58,13 +60,22 @@ static inline uint32_t bucket(uint64_t x, uint32_t mask)
 
 #define SEED 1469598103934665603ull
 
-/* A word's features: its word feature, then its character 4-grams of "<word>" (3-grams cost
- * time and added no accuracy); returns how many were written to ids (at most 20), which is
- * own_count(). */
-static size_t word_features(const char *w, size_t l, unsigned flags, uint32_t mask, uint32_t *ids)
+/* The mask of one of a model's two tables of weights (words and 4-grams; word pairs). */
+static inline uint32_t table_mask(uint32_t bits)
+{
+    return (1u << (bits - 1)) - 1;
+}
+
+/* A word's own features: its word feature, then its character 4-grams of "<word>" (3-grams cost
+ * time and added no accuracy); returns how many were written to ids (at most 22), which is
+ * own_count(). *hw gets the word's 32-bit hash, from which the pair features are made. */
+static size_t word_features(const char *w, size_t l, unsigned flags, uint32_t mask, uint32_t *ids,
+                            uint32_t *hw)
 {
     size_t n = 0;
-    ids[n++] = bucket(fnv(SEED ^ 'w', w, l), mask);
+    uint64_t h = fnv(SEED ^ 'w', w, l);
+    *hw = (uint32_t)(h >> 32);
+    ids[n++] = bucket(h, mask);
     if (l > 20 || (flags & VIGIL_TOK_DIGITS))
         return n;
     char b[VIGIL_TOKEN_MAX + 3];
@@ -85,11 +96,20 @@ static inline size_t own_count(size_t l, unsigned flags)
     return 1 + ((l - 1) & (0 - grams));
 }
 
-/* A word's features' summed weights (as a float: what the word tags hold). */
-static float own_weight(const vigil_model *m, const char *w, size_t l, unsigned flags)
+/* The feature of a word pair, from the two words' hashes (ordered): in the second table (mask
+ * is a table's, 2^(bits - 1) - 1). */
+static inline uint32_t pair_feature(uint32_t prev, uint32_t hw, uint32_t mask)
 {
-    uint32_t ids[20];
-    size_t n = word_features(w, l, flags, (1u << m->bits) - 1, ids);
+    uint64_t x = (uint64_t)prev * 0xC2B2AE3D27D4EB4Full ^ (uint64_t)hw * 0x9E3779B97F4A7C15ull;
+    return (mask + 1) | bucket(x ^ (x >> 29), mask);
+}
+
+/* A word's own features' summed weights (as a float: what the word tags hold) and its hash. */
+static float own_weight(const vigil_model *m, const char *w, size_t l, unsigned flags,
+                        uint32_t *hw)
+{
+    uint32_t ids[22];
+    size_t n = word_features(w, l, flags, table_mask(m->bits), ids, hw);
     /* four sums: a word's weights are random reads (on a miss of the tokenizer's cache), and
      * one chain of additions kept them from overlapping */
     double s[4] = {0, 0, 0, 0};
@@ -101,22 +121,27 @@ static float own_weight(const vigil_model *m, const char *w, size_t l, unsigned 
 void vigil_model_word_tag(const vigil_model *m, const char *w, size_t n, unsigned flags,
                           vigil_tag *out)
 {
-    out->mweight = own_weight(m, w, n, flags);
-    out->mcount = (uint32_t)own_count(n, flags);
+    out->mweight = own_weight(m, w, n, flags, &out->mhash);
 }
 
 /* The features of a token stream into f (capacity MAX_FEATURES), in order, a feature as many
- * times as it occurs; returns the count. Training reads this list; prediction sums the same
- * features per word (predict below). */
+ * times as it occurs; returns the count. Per token: the pair it ends, its word, its 4-grams.
+ * Training reads this list; prediction sums the same features per word (predict below). */
 static size_t features(const vigil_tokens *t, uint32_t bits, uint32_t *f)
 {
     size_t n = 0;
-    uint32_t mask = (1u << bits) - 1;
+    uint32_t mask = table_mask(bits);
+    uint32_t prev = 0;
     for (size_t i = 0; i < t->n && n + 16 < MAX_FEATURES; i++) {
-        uint32_t ids[20];
-        size_t nids = word_features(vigil_token_str(t, i), t->v[i].len, t->v[i].flags, mask, ids);
+        uint32_t ids[22];
+        uint32_t hw;
+        size_t nids = word_features(vigil_token_str(t, i), t->v[i].len, t->v[i].flags, mask, ids,
+                                    &hw);
+        if (i > 0)
+            f[n++] = pair_feature(prev, hw, mask);
         for (size_t k = 0; k < nids && n < MAX_FEATURES; k++)
             f[n++] = ids[k];
+        prev = hw;
     }
     return n;
 }
@@ -142,58 +167,84 @@ static double keep_top(topk *k, const vigil_token *tok, double add)
 }
 
 /* Walks the model's features as the score adds them: bias + (sum of the weights of the
- * features) / sqrt(their count), summed per word so that a word's features are one number: the
- * word's tag, which the tokenizer's cache of words carries (tagged), or computed here. The same
- * features and cap as features(); only the order of the additions differs. Returns the sum and
- * the count in *n; with `top`, also keeps the tokens that added most. Inlined in its two
- * callers, so that the plain score pays nothing for `top`.
+ * features) / sqrt(their count), summed per word so that a word's own features are one number:
+ * the word's tag, which the tokenizer's cache of words carries (tagged), or computed here. The
+ * same features and cap as features(); only the order of the additions differs. Per token, the
+ * one random read left is the pair feature's weight. Returns the sum and the count in *n; with
+ * `top`, also keeps the tokens that added most (their pair and their own features). Inlined in
+ * its two callers, so that the plain score pays nothing for `top`.
  *
- * Written out for speed: a token adds at most 20 features (its word and up to 19 4-grams), so
- * the tokens that cannot reach the cap are summed in a loop without its checks (all of them in
- * a document of up to 408 tokens). The additions are in the same order. */
-#define WORD_FEATURES_MAX 20
+ * Written out for speed (the model was a tenth of all-detector time): a token adds at most
+ * 1 + 20 features (its pair, its word and up to 19 4-grams), so the tokens that cannot reach the
+ * cap are summed in a loop without its checks (all of them in a document under 389 tokens), and
+ * the first token, which ends no pair, before it. The additions are in the same order. */
+#define WORD_FEATURES_MAX 21
 static inline __attribute__((always_inline)) double walk(const vigil_model *m,
                                                          const vigil_tokens *t, bool tagged,
                                                          size_t *count, topk *top)
 {
-    uint32_t mask = (1u << m->bits) - 1;
+    uint32_t mask = table_mask(m->bits);
     double sum = 0, keep = 0; /* keep: what an addition must exceed to enter top */
     size_t n = 0, i = 0;
-    if (tagged) {
-        size_t safe = (MAX_FEATURES - 16) / WORD_FEATURES_MAX;
+    uint32_t prev = 0;
+    if (tagged && t->n) {
+        const vigil_token *k = &t->v[0];
+        prev = k->tag.mhash;
+        sum += k->tag.mweight;
+        n += own_count(k->len, k->flags);
+        if (top && (double)k->tag.mweight > keep)
+            keep = keep_top(top, k, k->tag.mweight);
+        size_t safe = 1 + (MAX_FEATURES - 17 - n) / WORD_FEATURES_MAX;
         if (safe > t->n)
             safe = t->n;
-        for (; i < safe; i++) {
-            const vigil_token *k = &t->v[i];
+        for (i = 1; i < safe; i++) {
+            k = &t->v[i];
+            uint32_t hw = k->tag.mhash;
             float own = k->tag.mweight;
+            double pair = m->w[pair_feature(prev, hw, mask)];
+            prev = hw;
+            sum += pair;
             sum += own;
-            n += k->tag.mcount;
-            if (top && own > keep)
-                keep = keep_top(top, k, own);
+            n += 1 + own_count(k->len, k->flags);
+            if (top && pair + own > keep)
+                keep = keep_top(top, k, pair + own);
         }
     }
     for (; i < t->n && n + 16 < MAX_FEATURES; i++) {
         const vigil_token *k = &t->v[i];
-        float own = tagged ? k->tag.mweight
-                           : own_weight(m, vigil_token_str(t, i), k->len, k->flags);
+        uint32_t hw;
+        float own;
+        if (tagged) {
+            hw = k->tag.mhash;
+            own = k->tag.mweight;
+        } else {
+            own = own_weight(m, vigil_token_str(t, i), k->len, k->flags, &hw);
+        }
+        double pair = 0;
+        if (i > 0) {
+            pair = m->w[pair_feature(prev, hw, mask)];
+            sum += pair;
+            n++;
+        }
+        prev = hw;
         size_t nown = own_count(k->len, k->flags);
         if (n + nown <= MAX_FEATURES) {
             sum += own;
             n += nown;
-            if (top && own > keep)
-                keep = keep_top(top, k, own);
+            if (top && pair + own > keep)
+                keep = keep_top(top, k, pair + own);
             continue;
         }
         /* the cap falls inside this word: feature by feature, as features() */
-        uint32_t ids[20];
-        size_t nids = word_features(vigil_token_str(t, i), k->len, k->flags, mask, ids);
+        uint32_t ids[22];
+        size_t nids = word_features(vigil_token_str(t, i), k->len, k->flags, mask, ids, &hw);
         double part = 0;
         for (size_t j = 0; j < nids && n < MAX_FEATURES; j++, n++) {
             sum += m->w[ids[j]];
             part += m->w[ids[j]];
         }
-        if (top && part > keep)
-            keep = keep_top(top, k, part);
+        if (top && pair + part > keep)
+            keep = keep_top(top, k, pair + part);
     }
     *count = n;
     return sum;
