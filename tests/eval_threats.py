@@ -6,8 +6,10 @@ usage: eval_threats.py VIGIL [--report FILE.md] [--check]
 Reports, per dataset: recall on the threat functionalities (threat_dir_h, threat_norm_h), how
 often the contrast cases are flagged (counter-speech quoting or referring to hate, negations),
 and how often other hateful or neutral cases are. With --check, exits 1 below the issue's bar
-(recall >= 0.90, contrast cases flagged <= 10%). Skips (exit 0, a message) when ../shared/data
-is absent."""
+(recall >= 0.90, contrast cases flagged <= 10%), and above 10% of HateCheck's positive
+statements about a group flagged ("I'm going to hug a woman tomorrow", the twin of a threat
+template: a model without word pairs flagged 17%). Skips (exit 0, a message) when
+../shared/data is absent."""
 import argparse
 import collections
 import csv
@@ -23,6 +25,7 @@ SETS = [("HateCheck English", "hatecheck_en/test_suite_cases.csv"),
         ("HateCheck Spanish", "multilingual_hatecheck_es/hatecheck_cases_final_spanish.csv")]
 THREAT = {"threat_dir_h", "threat_norm_h"}
 CONTRAST = {"counter_quote_nh", "counter_ref_nh", "negate_neg_nh"}
+POSITIVE = {"ident_pos_nh"}  # not an issue bar: what the model must keep apart from threats
 
 
 def main():
@@ -63,14 +66,14 @@ def main():
             lines.append("| cases | n | flagged as threat | rate |")
             lines.append("|---|---:|---:|---:|")
             for g in ["threat"] + sorted(THREAT) + ["contrast"] + sorted(CONTRAST) + \
-                     ["other hateful", "other non-hateful"]:
+                     ["other hateful", "other non-hateful"] + sorted(POSITIVE):
                 if total[g]:
                     lines.append("| %s | %d | %d | %.3f |" % (g, total[g], flag[g], flag[g] / total[g]))
             lines.append("")
             rec = flag["threat"] / total["threat"]
             if rec < 0.90:
                 failed.append("%s: threat recall %.3f < 0.90" % (name, rec))
-            for g in sorted(CONTRAST):
+            for g in sorted(CONTRAST) + sorted(POSITIVE):
                 if flag[g] / total[g] > 0.10:
                     failed.append("%s: %s flagged %.3f > 0.10" % (name, g, flag[g] / total[g]))
     report = "\n".join(lines)
@@ -80,7 +83,7 @@ def main():
     if failed:
         print("below the bar: " + "; ".join(failed))
     if a.check:
-        checks = len(SETS) * (1 + len(CONTRAST))
+        checks = len(SETS) * (1 + len(CONTRAST) + len(POSITIVE))
         print("%d passed, %d failed" % (checks - len(failed), len(failed)))
         return 1 if failed else 0
     return 0
