@@ -46,8 +46,8 @@ vigil_status vigil_model_builtin(vigil_model **out)
 #define DENSE_SETS 768  /* see vigil_rules.dense */
 #define DENSE_RULES 256
 #define DENSE_W ((DENSE_SETS + DENSE_RULES) / 64)
-#define SEEN_CLASSES 8192
-#define MODEL_CONTEXT_WORDS 3 /* the model's strongest words that a context modifier can reach */ /* up to this many word classes, a document's are kept as bits */
+#define SEEN_CLASSES 8192 /* up to this many word classes, a document's are kept as bits */
+#define MODEL_CONTEXT_WORDS 3 /* the model's strongest words that a context modifier can reach */
 /* A rule's languages; a document's, from its function words (doc_langs) */
 #define LANG_EN 1u
 #define LANG_ES 2u
@@ -1741,8 +1741,8 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                 v[x] = _mm_setzero_si128();
             for (size_t w = 0; w < (r->nclass + 63) / 64; w++)
                 for (uint64_t b = seen[w]; b; b &= b - 1) {
-                    const __m128i *row =
-                        (const __m128i *)(r->dense + (w * 64 + (size_t)__builtin_ctzll(b)) * DENSE_W);
+                    size_t c = w * 64 + (size_t)__builtin_ctzll(b);
+                    const __m128i *row = (const __m128i *)(r->dense + c * DENSE_W);
                     for (size_t x = 0; x < DENSE_W / 2; x++)
                         v[x] = _mm_or_si128(v[x], _mm_load_si128(row + x));
                 }
@@ -1751,7 +1751,8 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
 #else
             for (size_t w = 0; w < (r->nclass + 63) / 64; w++)
                 for (uint64_t b = seen[w]; b; b &= b - 1) {
-                    const uint64_t *row = r->dense + (w * 64 + (size_t)__builtin_ctzll(b)) * DENSE_W;
+                    size_t c = w * 64 + (size_t)__builtin_ctzll(b);
+                    const uint64_t *row = r->dense + c * DENSE_W;
                     for (size_t x = 0; x < DENSE_W; x++)
                         acc[x] |= row[x];
                 }
@@ -1931,9 +1932,11 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                                                                       : MODEL_CONTEXT_WORDS,
                                                    &ntop)
                          : vigil_model_predict(model, t, ts->tagged);
-        for (size_t w = 0; w < ntop && w < MODEL_CONTEXT_WORDS && ctx == 1.0 && (any_mod || any_quote); w++) {
+        bool reach = any_mod || any_quote;
+        for (size_t w = 0; w < ntop && w < MODEL_CONTEXT_WORDS && ctx == 1.0 && reach; w++) {
             size_t at = token_at(t, ts->features[w].start);
-            const rule *sm = lazy && any_strong ? strong_before(r, t, ts->cls, okstrong, at) : NULL;
+            const rule *sm = lazy && any_strong ? strong_before(r, t, ts->cls, okstrong, at)
+                                                : NULL;
             if (sm) {
                 ctx = 0.5;
                 why = sm->kind;

@@ -207,5 +207,6 @@ TEST(teardown)
     remove_tree(dir);
 }
 
-HARNESS_MAIN(T(each_kind_with_its_span), T(matches_do_not_depend_on_the_buffer_address), T(spelled_phones_at_every_offset), T(long_documents_and_far_anchors), T(near_misses), T(personal_data_next_to_a_role_is_low),
-             T(teardown))
+HARNESS_MAIN(T(each_kind_with_its_span), T(matches_do_not_depend_on_the_buffer_address),
+             T(spelled_phones_at_every_offset), T(long_documents_and_far_anchors),
+             T(near_misses), T(personal_data_next_to_a_role_is_low), T(teardown))
