@@ -1670,9 +1670,9 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
     tmatch m[256];
     size_t nm = 0;
     int money_words = -1; /* whether some word may start an amount in words; -1: not known */
-    /* lazy: no threat rule matched, so no modifier was matched; the strong ones that may (for
-     * the model's context) are okstrong, any_strong when there is one */
-    bool lazy = false, any_strong = false;
+    /* when no threat rule matched, no modifier was matched: the strong ones that may match
+     * (for the model's context) are okstrong, and any_strong says there is one */
+    bool any_strong = false;
     uint64_t okstrong[MAX_RULES / 64];
     if (r) {
         if (ts->ncls < 2 * t->n) {
@@ -1819,7 +1819,6 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             }
         }
         if (few && !nm) {
-            lazy = true;
             for (size_t x = 0; x < DENSE_RULES / 64; x++) /* strong_before reads that many */
                 okstrong[x] = 0;
             for (size_t x = 0; x < r->rw; x++) {
@@ -1919,7 +1918,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
     if (model) {
         double ctx = 1.0;
         const char *why = NULL;
-        bool any_mod = lazy && any_strong; /* lazy: a strong modifier may match */
+        bool any_mod = any_strong; /* modifiers not matched: a strong one may */
         for (size_t k = 0; k < nm && !any_mod; k++)
             any_mod = strong_modifier(&r->rules[m[k].rule]);
         /* the strongest words, when a context may reach them or --explain shows them (the
@@ -1935,8 +1934,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         bool reach = any_mod || any_quote;
         for (size_t w = 0; w < ntop && w < MODEL_CONTEXT_WORDS && ctx == 1.0 && reach; w++) {
             size_t at = token_at(t, ts->features[w].start);
-            const rule *sm = lazy && any_strong ? strong_before(r, t, ts->cls, okstrong, at)
-                                                : NULL;
+            const rule *sm = any_strong ? strong_before(r, t, ts->cls, okstrong, at) : NULL;
             if (sm) {
                 ctx = 0.5;
                 why = sm->kind;
