@@ -353,6 +353,10 @@ void vigil_pii_scanner_free(vigil_pii_scanner *p);
 /* Finds personal data in text (t: its tokens, for spelled-out phone numbers; may be NULL). */
 vigil_status vigil_pii_scan(vigil_pii_scanner *p, const char *text, size_t len,
                             const vigil_tokens *t, const vigil_pii_match **out, size_t *n);
+/* The same with vectorscan over the whole text, not only near the anchors (for tests: what the
+ * anchors must not change). */
+vigil_status vigil_pii_scan_whole(vigil_pii_scanner *p, const char *text, size_t len,
+                                  const vigil_tokens *t, const vigil_pii_match **out, size_t *n);
 
 /* ------------------------------------------------------------------ ingest */
 

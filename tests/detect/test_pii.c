@@ -200,6 +200,88 @@ TEST(spelled_phones_at_every_offset)
             }
 }
 
+/* Short numbers are anchors only where a pattern can hold them: each kind written with its
+ * shortest numbers, far from any other digit, is still found whole (addresses in lower case:
+ * a capital after a number makes it an anchor for plates). */
+TEST(short_numbers_where_patterns_hold_them)
+{
+    static const char *const items[] = {
+        "5 oak st", "7 n. elm street", "12 old mill creek road", "Calle Hidalgo 7",
+        "C. Juarez #4", "Av. Reforma no. 22", "Privada Las Flores Verdes Altas 9",
+        "Avenida Ju\xc3\xa1rez n\xc3\xbam. 3", "1ABC234", "ABC 12 34", "ABC-123-A",
+        "ABC 1234", "ABC1234", "ABC12-34", "1.2.3.4", "9.1234, -9.1234", "123-45-6789", "555.201.3344",
+        "5552013344", "+52 55 1234 5678", "gode561231hdfrrn09"};
+    static const char *const kinds[] = {
+        "address", "address", "address", "address", "address", "address", "address",
+        "address", "plate",   "plate",   "plate",   "plate",   "plate",   "plate",   "ip",      "coordinates",
+        "ssn",     "phone",   "phone",   "phone",   "curp"};
+    static const char filler[] = "they said that the place would open early and the way was ";
+    char text[1024], want[256];
+    for (size_t k = 0; k < sizeof items / sizeof *items; k++) {
+        snprintf(text, sizeof text, "%s%s%s then more words after it", filler, filler, items[k]);
+        snprintf(want, sizeof want, "%s:%s", kinds[k], items[k]);
+        if (strcmp(one(text), want) != 0) {
+            fprintf(stderr, "  %s: %s\n", items[k], one(text));
+            CHECK(0);
+        }
+    }
+}
+
+/* What the anchors leave out changes nothing: documents made of personal data, numbers of every
+ * length, street words, capitals, separators and filler find the same matches, with the same
+ * spans, as vectorscan over the whole text. */
+TEST(anchors_change_nothing)
+{
+    static const char *const pieces[] = {
+        "12", "7", "2019", "45.", "#3", "No. 12", "Calle", "Av.", "St", "Street", "way", "ABC",
+        "X", "-", "1234", "55", "99-12", "3.5", "1.2.3", "dot", "punto", "at", "@", "Main",
+        "north", "N.", "Privada", "n\xc3\xbam.", "prolongaci\xc3\xb3n", "Oak", "Drive", "  ",
+        "\t", "\n", "de", "la", "HDF", "1ABC", "A-12", "999999", "(55)", "+52", "0052",
+        "L\xc3\xb3pez", "the", "county", "clerk", "said", "office", "would", "open", "and",
+        "line", "was", "long", "el", "agente", "vive", "en", "5 Oak St", "Calle Hidalgo 7",
+        "j.doe@example.com", "jdoe at example dot com", "(555) 201-3344", "123-45-6789",
+        "19.43260, -99.13320", "10.20.30.40", "GODE561231HDFRRN09", "ABC-1234", "1ABC234",
+        "+52 1 55 1234 5678", "ABC 12 34", "Av. Reforma no. 22", "1600 North Pennsylvania Avenue",
+        "5 oak st", "12 n. old mill road", "oak", "mill", "road", "calle hidalgo 7", "c. juarez #4"};
+    size_t npieces = sizeof pieces / sizeof *pieces;
+    vigil_pii_scanner *p = NULL;
+    char err[256];
+    CHECK(vigil_pii_scanner_create(&p, err, sizeof err) == VIGIL_OK);
+    static char text[8192];
+    static vigil_pii_match whole[VIGIL_PII_MAX];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    size_t docs = 0, found = 0, differ = 0;
+    for (; p && docs < 4000; docs++) {
+        size_t n = 0, len = 1 + (docs % 97) * 3;
+        for (size_t k = 0; k < len && n + 64 < sizeof text; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *w = pieces[x % npieces];
+            /* pieces joined by a space, or by nothing, or upper-cased */
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", w, (x >> 40) % 5 ? " " : "");
+            if ((x >> 48) % 7 == 0)
+                for (size_t i = n - strlen(w); i < n; i++)
+                    if (text[i] >= 'a' && text[i] <= 'z')
+                        text[i] = (char)(text[i] - 32);
+        }
+        const vigil_pii_match *m;
+        size_t nw = 0, na = 0;
+        CHECK(vigil_pii_scan_whole(p, text, n, NULL, &m, &nw) == VIGIL_OK);
+        memcpy(whole, m, nw * sizeof *m);
+        CHECK(vigil_pii_scan(p, text, n, NULL, &m, &na) == VIGIL_OK);
+        found += nw;
+        bool same = na == nw;
+        for (size_t i = 0; same && i < nw; i++)
+            same = m[i].kind == whole[i].kind && m[i].start == whole[i].start &&
+                   m[i].end == whole[i].end;
+        if (!same && differ++ < 3)
+            fprintf(stderr, "  document %zu: %zu matches near the anchors, %zu in all: %.*s\n",
+                    docs, na, nw, (int)(n < 300 ? n : 300), text);
+    }
+    CHECK_EQ_INT(differ, 0);
+    CHECK(found > 4000); /* the documents do hold personal data */
+    vigil_pii_scanner_free(p);
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -209,4 +291,5 @@ TEST(teardown)
 
 HARNESS_MAIN(T(each_kind_with_its_span), T(matches_do_not_depend_on_the_buffer_address),
              T(spelled_phones_at_every_offset), T(long_documents_and_far_anchors),
-             T(near_misses), T(personal_data_next_to_a_role_is_low), T(teardown))
+             T(near_misses), T(personal_data_next_to_a_role_is_low),
+             T(short_numbers_where_patterns_hold_them), T(anchors_change_nothing), T(teardown))
