@@ -110,9 +110,16 @@ static hs_database_t *compile_db(unsigned extra, bool triggers, char *db_error,
         flags[i] = patterns[i].flags | extra;
         ids[i] = i;
     }
+    /* for this CPU without AVX-512, so that the AVX2 scanner can run it (see pii.c) */
+    hs_platform_info_t plat;
+    hs_platform_info_t *pp = NULL;
+    if (hs_populate_platform(&plat) == HS_SUCCESS) {
+        plat.cpu_features &= ~(unsigned long long)(HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI);
+        pp = &plat;
+    }
     hs_database_t *d = NULL;
     hs_compile_error_t *ce = NULL;
-    if (hs_compile_multi(exprs, flags, ids, NPAT, HS_MODE_BLOCK, NULL, &d, &ce) != HS_SUCCESS) {
+    if (hs_compile_multi(exprs, flags, ids, NPAT, HS_MODE_BLOCK, pp, &d, &ce) != HS_SUCCESS) {
         snprintf(db_error, db_error_len, "personal-data pattern %d: %s",
                  ce ? ce->expression : -1, ce ? ce->message : "compile failed");
         hs_free_compile_error(ce);

@@ -114,11 +114,10 @@ TEST(long_documents_and_far_anchors)
 }
 
 /* The same text finds the same personal data wherever it lies in memory. vectorscan 5.4.9
- * (Debian 12) on an AVX-512 machine has a bug that makes some databases miss matches by the
- * address of the buffer: a database of the one expression @[a-z0-9-]+\.[a-z] (caseless) misses
- * "edward.carter13@example.com" at the end of a text of 100 bytes or more at 45 of 64 buffer
- * alignments. The combined fast-pass database in use does not; a fast pass split by kind did
- * (35 of the 68,534 bench documents), which this test is here to catch. Each item after
+ * (Debian 12) scanning with its AVX-512 code misses matches by the address of the buffer (a
+ * database of the one expression @[a-z0-9-]+\.[a-z] missed "edward.carter13@example.com" at the
+ * end of a text of 100 bytes or more at 45 of 64 alignments; the combined database missed the
+ * coordinates below at 32 of 64); pii.c scans with its AVX2 code instead. Each item after
  * fillers of 0 to 400 bytes, with and without text after it, at every offset in a cache line. */
 TEST(matches_do_not_depend_on_the_buffer_address)
 {
@@ -160,6 +159,24 @@ TEST(matches_do_not_depend_on_the_buffer_address)
                 }
             }
     CHECK_EQ_INT(bad, 0);
+    /* a generated document whose coordinates vectorscan's AVX-512 code missed at 32 of 64
+     * addresses (with or without the anchors) */
+    static const char doc[] =
+        "n\xc3\xbam. would 0052 nine nine line 3.5 12 12 and the 55 clerk L\xc3\xb3pez county "
+        "L\xc3\xb3pez the office was +52 line said 12 -54.36722, 116.73924 \xc3\xa9 would was "
+        "was was \xc3\xa9 office said office";
+    size_t missed = 0, at = (size_t)(strstr(doc, "-54.36722") - doc);
+    for (size_t al = 0; al < 64; al++) {
+        memcpy(buf + al, doc, sizeof doc - 1);
+        const vigil_result *r = NULL;
+        CHECK(vigil_scan(sc, buf + al, sizeof doc - 1, &r) == VIGIL_OK);
+        bool found = false;
+        for (size_t i = 0; r && i < r->npii; i++)
+            found |= r->pii[i].kind == VIGIL_PII_COORDINATES && r->pii[i].start == at &&
+                     r->pii[i].end == at + strlen("-54.36722, 116.73924");
+        missed += !found;
+    }
+    CHECK_EQ_INT(missed, 0);
 }
 
 /* Spelled-out phone numbers (seven or more digit words in a row) after any number of other
