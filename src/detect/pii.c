@@ -258,12 +258,21 @@ static const char mx_types[] = "calle\0c\0av\0avenida\0avda\0privada\0priv\0calz
                                "prolongacion\0paseo\0";
 
 /* A word of up to 15 bytes as two words of its bytes, ASCII letters in lower case, zero-padded,
- * its length in the last byte: every word a street type is looked for in is compared in a few
- * instructions per type (with strncasecmp the checks took more time than the vectorscan they
- * saved). */
+ * its length in the last byte, and a table of such keys looked up by their hash: a street type
+ * is looked for in the words around most short numbers (with strncasecmp the checks took more
+ * time than the vectorscan they saved). */
 typedef struct wkey {
     uint64_t a, b;
 } wkey;
+
+/* ASCII capitals to lower case, 8 bytes at a time */
+static inline uint64_t lower8(uint64_t x)
+{
+    const uint64_t hi = 0x8080808080808080ull;
+    uint64_t low7 = x & ~hi;
+    uint64_t upper = (low7 + 0x3F3F3F3F3F3F3F3Full) ^ (low7 + 0x2525252525252525ull); /* A..Z */
+    return x | ((upper & ~x & hi) >> 2);
+}
 
 static bool word_key(const unsigned char *w, size_t n, wkey *k)
 {
@@ -271,39 +280,56 @@ static bool word_key(const unsigned char *w, size_t n, wkey *k)
         return false;
     unsigned char buf[16] = {0};
     for (size_t i = 0; i < n; i++)
-        buf[i] = w[i] >= 'A' && w[i] <= 'Z' ? (unsigned char)(w[i] | 0x20) : w[i];
+        buf[i] = w[i];
     buf[15] = (unsigned char)n;
     memcpy(&k->a, buf, 8);
     memcpy(&k->b, buf + 8, 8);
+    k->a = lower8(k->a);
+    k->b = (lower8(k->b) & ~(0xFFull << 56)) | (uint64_t)n << 56;
     return true;
 }
 
-static wkey us_keys[32], mx_keys[32];
-static size_t n_us, n_mx;
+#define WTAB 64 /* slots of a key table: a power of two, well above its keys */
+typedef struct wtab {
+    wkey k[WTAB]; /* a == 0 && b == 0: empty */
+} wtab;
 
-static size_t make_keys(const char *words, wkey *out)
+static inline size_t wslot(const wkey *k)
 {
-    size_t n = 0;
-    for (const char *k = words; *k; k += strlen(k) + 1)
-        word_key((const unsigned char *)k, strlen(k), &out[n++]);
-    return n;
+    return (size_t)(((k->a * 0x9E3779B97F4A7C15ull) ^ (k->b * 0xC2B2AE3D27D4EB4Full)) >> 58);
+}
+
+static wtab us_keys, mx_keys;
+
+static void make_keys(const char *words, wtab *t)
+{
+    for (const char *w = words; *w; w += strlen(w) + 1) {
+        wkey k;
+        word_key((const unsigned char *)w, strlen(w), &k);
+        size_t i = wslot(&k);
+        while (t->k[i].a || t->k[i].b)
+            i = (i + 1) & (WTAB - 1);
+        t->k[i] = k;
+    }
 }
 
 static void make_type_keys(void)
 {
-    n_us = make_keys(us_types, us_keys);
-    n_mx = make_keys(mx_types, mx_keys);
+    make_keys(us_types, &us_keys);
+    make_keys(mx_types, &mx_keys);
 }
 
-static bool word_in(const unsigned char *w, size_t n, const wkey *keys, size_t nkeys)
+static bool word_in(const unsigned char *w, size_t n, const wtab *t)
 {
     wkey k;
     if (!word_key(w, n, &k))
         return false;
-    bool in = false;
-    for (size_t i = 0; i < nkeys; i++)
-        in |= keys[i].a == k.a && keys[i].b == k.b;
-    return in;
+    for (size_t i = wslot(&k);; i = (i + 1) & (WTAB - 1)) {
+        if (t->k[i].a == k.a && t->k[i].b == k.b)
+            return true;
+        if (!t->k[i].a && !t->k[i].b)
+            return false;
+    }
 }
 
 /* A US address from the number ending at e: white space, then (a direction and) up to three
@@ -322,7 +348,7 @@ static bool street_after(const unsigned char *s, size_t len, size_t e)
             i++;
         if (i == w)
             return false;
-        if (word_in(s + w, i - w, us_keys, n_us))
+        if (word_in(s + w, i - w, &us_keys))
             return true;
     }
     return false;
@@ -342,7 +368,7 @@ static bool street_before(const unsigned char *s, size_t b)
             i--;
         if (i == w)
             return false;
-        if (word_in(s + i, w - i, mx_keys, n_mx))
+        if (word_in(s + i, w - i, &mx_keys))
             return true;
     }
     return false;
