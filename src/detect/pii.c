@@ -45,7 +45,7 @@ static char db_error[256];
 static pthread_once_t db_once = PTHREAD_ONCE_INIT;
 
 /* The databases compiled at build time (pii_db.h, by tools/gen_hsdb.c); compiled here only
- * when they cannot be loaded, e.g. on a CPU other than the build machine's. */
+ * when they cannot be loaded or run, e.g. on a CPU other than the build machine's. */
 static hs_database_t *load(const unsigned char *bytes, size_t len)
 {
     hs_database_t *d = NULL;
@@ -81,12 +81,36 @@ static void pick_scanner(void)
         memcpy(&scan_db, &f, sizeof f); /* a function from a void *, as POSIX does it */
 }
 
+static int on_nothing(unsigned id, unsigned long long from, unsigned long long to,
+                      unsigned flags, void *ctx)
+{
+    (void)id;
+    (void)from;
+    (void)to;
+    (void)flags;
+    (void)ctx;
+    return 0;
+}
+
+/* d, when the scanner in use runs it (a database built for another CPU does not), else NULL. */
+static hs_database_t *runnable(hs_database_t *d)
+{
+    hs_scratch_t *s = NULL;
+    if (d && (hs_alloc_scratch(d, &s) != HS_SUCCESS ||
+              scan_db(d, "0", 1, 0, s, on_nothing, NULL) != HS_SUCCESS)) {
+        hs_free_database(d);
+        d = NULL;
+    }
+    hs_free_scratch(s);
+    return d;
+}
+
 static void compile(void)
 {
     make_type_keys();
     pick_scanner();
-    fast = load(vigil_pii_fast_db, sizeof vigil_pii_fast_db - 1);
-    som = load(vigil_pii_som_db, sizeof vigil_pii_som_db - 1);
+    fast = runnable(load(vigil_pii_fast_db, sizeof vigil_pii_fast_db - 1));
+    som = runnable(load(vigil_pii_som_db, sizeof vigil_pii_som_db - 1));
     if (!fast)
         fast = compile_db(HS_FLAG_SINGLEMATCH, true, db_error, sizeof db_error);
     if (fast && !som)

@@ -114,7 +114,8 @@ static hs_database_t *compile_db(unsigned extra, bool triggers, char *db_error,
     hs_platform_info_t plat;
     hs_platform_info_t *pp = NULL;
     if (hs_populate_platform(&plat) == HS_SUCCESS) {
-        plat.cpu_features &= ~(unsigned long long)(HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI);
+        plat.cpu_features &=
+            ~(unsigned long long)(HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI);
         pp = &plat;
     }
     hs_database_t *d = NULL;
