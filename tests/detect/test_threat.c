@@ -727,8 +727,106 @@ TEST(teardown)
     vault = NULL;
 }
 
+/* A digest of what a scan found: severity, scores, people and their spans, personal data,
+ * threat labels, spans and amount. */
+static uint64_t digest(const vigil_result *r)
+{
+    uint64_t x = 1469598103934665603ull;
+#define MIX(p, n)                                                                                  \
+    for (size_t b_ = 0; b_ < (n); b_++)                                                            \
+        x = (x ^ ((const unsigned char *)(p))[b_]) * 0x100000001b3ull;
+    MIX(&r->severity, sizeof r->severity);
+    MIX(&r->score, sizeof r->score);
+    MIX(r->fingerprint, sizeof r->fingerprint);
+    for (size_t i = 0; i < r->npeople; i++) {
+        MIX(r->people[i].person, strlen(r->people[i].person));
+        MIX(&r->people[i].matched, sizeof r->people[i].matched);
+        for (size_t k = 0; k < r->people[i].nspans; k++) {
+            MIX(&r->people[i].spans[k].start, sizeof(size_t));
+            MIX(&r->people[i].spans[k].end, sizeof(size_t));
+        }
+    }
+    for (size_t i = 0; i < r->npii; i++) {
+        MIX(&r->pii[i].kind, sizeof r->pii[i].kind);
+        MIX(&r->pii[i].start, sizeof(size_t));
+        MIX(&r->pii[i].end, sizeof(size_t));
+    }
+    MIX(&r->threat.score, sizeof r->threat.score);
+    MIX(&r->threat.labels, sizeof r->threat.labels);
+    MIX(&r->threat.amount, sizeof r->threat.amount);
+    for (size_t i = 0; i < r->threat.nspans; i++) {
+        MIX(&r->threat.spans[i].label, sizeof r->threat.spans[i].label);
+        MIX(&r->threat.spans[i].start, sizeof(size_t));
+        MIX(&r->threat.spans[i].end, sizeof(size_t));
+    }
+#undef MIX
+    return x;
+}
+
+/* Every detector finds the same in the same text wherever it lies in memory: generated
+ * documents of threats, a protected person's identifiers, personal data and filler, each
+ * scanned at eight addresses. The tokenizer and the personal-data prefilter read 16 and 64 bytes
+ * at a time; vectorscan's AVX-512 code missed matches by address (pii.c), in documents too rare
+ * to be drawn here: test_pii.c scans the one found at every offset. */
+TEST(results_do_not_depend_on_the_buffer_address)
+{
+    setup();
+    static const char *const pieces[] = {
+        "I will kill", "we are going to shoot", "$50,000 for", "whoever finds", "his address",
+        "no one should hurt", "cincuenta mil pesos", "vamos a levantar", "al juez", "Ana Torres",
+        "Torres, Ana", "A. Torres", "555-201-7788", "(555) 201 7788", "j.doe@example.com",
+        "1234 N Oak Street", "Calle Hidalgo #123", "ABC-1234", "19.43260, -99.13320", "the",
+        "county", "clerk", "said", "office", "\"quoted", "words\"", "not", "never", "game",
+        "movie", "killing it", "me muero de risa", "agent", "officer", "and", "to", "of", "in"};
+    size_t npieces = sizeof pieces / sizeof *pieces;
+    vigil_model *model = NULL;
+    vigil_scanner *all = NULL;
+    CHECK(vigil_model_builtin(&model) == VIGIL_OK);
+    CHECK(vigil_scanner_create(vault, &all) == VIGIL_OK);
+    if (!model || !all)
+        return;
+    vigil_scanner_set_rules(all, rules);
+    vigil_scanner_set_model(all, model);
+    static _Alignas(64) char buf[8192 + 64];
+    static const size_t at[] = {0, 1, 7, 15, 31, 33, 48, 63};
+    char text[8192];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    size_t differ = 0, threats = 0, people = 0, pii = 0;
+    for (size_t doc = 0; doc < 1500; doc++) {
+        size_t n = 0, len = 1 + doc % 120;
+        for (size_t k = 0; k < len && n + 64 < sizeof text; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            n += (size_t)snprintf(text + n, sizeof text - n, "%s%s", pieces[x % npieces],
+                                  (x >> 40) % 7 ? " " : ". ");
+        }
+        uint64_t ref = 0;
+        for (size_t a = 0; a < sizeof at / sizeof *at; a++) {
+            memcpy(buf + at[a], text, n);
+            const vigil_result *r = NULL;
+            CHECK(vigil_scan(all, buf + at[a], n, &r) == VIGIL_OK);
+            if (!r)
+                break;
+            uint64_t d = digest(r);
+            if (a == 0) {
+                ref = d;
+                threats += r->threat.score >= 0.5;
+                people += r->npeople > 0;
+                pii += r->npii > 0;
+            } else if (d != ref && differ++ < 3) {
+                fprintf(stderr, "  document %zu at offset %zu: another result\n", doc, at[a]);
+            }
+        }
+    }
+    CHECK_EQ_INT(differ, 0);
+    /* the documents do hold what is compared */
+    CHECK(threats > 100 && people > 100 && pii > 100);
+    vigil_scanner_destroy(all);
+    vigil_model_free(model);
+}
+
 HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
              T(model_words_behind_the_score), T(model_context_must_reach_its_words),
-             T(quotations_at_every_offset), T(shipped_modifiers_match_as_written), T(spanish_stems_leave_english_words_alone), T(rules_apply_in_their_language), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(threats_against_protective_roles), T(teardown))
+             T(quotations_at_every_offset), T(shipped_modifiers_match_as_written), T(spanish_stems_leave_english_words_alone), T(rules_apply_in_their_language), T(tagged_and_untagged_rules_agree), T(severity_combines_threat_and_exposure), T(spans_and_explain), T(threats_against_protective_roles),
+             T(results_do_not_depend_on_the_buffer_address), T(teardown))
