@@ -125,6 +125,13 @@ struct vigil_pii_scanner {
     const char *text;         /* the document being scanned */
     size_t ends[VIGIL_PII_MAX];
     size_t nends;
+    /* addresses whose leftmost start made them implausible: the rest after the last function
+     * word, to be scanned again (vectorscan reports one start per end, the leftmost: "0052 and
+     * 55 Line Way" hides "55 Line Way") */
+    struct span_ {
+        size_t from, to;
+    } retry[16];
+    size_t nretry;
 };
 
 vigil_status vigil_pii_scanner_create(vigil_pii_scanner **out, char *err, size_t errlen)
@@ -177,12 +184,14 @@ static int on_end(unsigned id, unsigned long long from, unsigned long long to, u
 }
 
 /* An address's street words are names, not function words: "call 311 for road closures" is
- * not an address. (vectorscan has no lookahead, so this is checked after the match.) */
-static bool plausible_address(const char *s, size_t n)
+ * not an address. (vectorscan has no lookahead, so this is checked after the match.) Returns 0
+ * when s[0..n) has none, else where the text after the last one starts. */
+static size_t after_function_words(const char *s, size_t n)
 {
     static const char *const stop[] = {"for", "to", "the", "of", "and", "in", "on", "at", "a",
                                        "an", "is", "was", "by", "from", "with", "or", "de", "la",
                                        "el", "en", "y", "por", "para", "que", "un", "una"};
+    size_t after = 0;
     for (size_t i = 0; i < n;) {
         while (i < n && !isalpha((unsigned char)s[i]))
             i++;
@@ -191,10 +200,10 @@ static bool plausible_address(const char *s, size_t n)
             j++;
         for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
             if (strlen(stop[k]) == j - i && strncasecmp(stop[k], s + i, j - i) == 0)
-                return false;
+                after = j;
         i = j;
     }
-    return true;
+    return after;
 }
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
@@ -205,8 +214,14 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     from += p->base;
     to += p->base;
     vigil_pii_kind k = patterns[id].kind;
-    if (k == VIGIL_PII_ADDRESS && !plausible_address(p->text + from, (size_t)(to - from)))
-        return 0;
+    if (k == VIGIL_PII_ADDRESS) {
+        size_t after = after_function_words(p->text + from, (size_t)(to - from));
+        if (after) {
+            if (p->nretry < sizeof p->retry / sizeof *p->retry)
+                p->retry[p->nretry++] = (struct span_){(size_t)from + after, (size_t)to};
+            return 0;
+        }
+    }
     /* "NBC 2016": three capitals, a space and a year is a name and a date, not a plate */
     if (k == VIGIL_PII_PLATE && to - from == 8 && p->text[from + 3] == ' ' &&
         (memcmp(p->text + from + 4, "19", 2) == 0 || memcmp(p->text + from + 4, "20", 2) == 0))
@@ -379,8 +394,10 @@ static bool street_after(const unsigned char *s, size_t len, size_t e)
 }
 
 /* A Mexican address ending with the number that starts at b: the street type, up to four words
- * (letters, digits, bytes of UTF-8 letters), then '#', "no." or "núm." or nothing. So a street
- * type is among the six words before it, with only white space, dots and '#' between them. */
+ * (letters, digits, any bytes from 0x80), then '#', "no." or "núm." or nothing. So a street
+ * type is among the six words before it, with only white space, dots and '#' between them, and
+ * ends its word: the type starts at a word boundary, which for vectorscan a byte from 0x80
+ * is ("id\xffPrivada" holds the type "Privada"), so every such tail of the word is tried. */
 static bool street_before(const unsigned char *s, size_t b)
 {
     size_t i = b;
@@ -392,8 +409,10 @@ static bool street_before(const unsigned char *s, size_t b)
             i--;
         if (i == w)
             return false;
-        if (word_in(s + i, w - i, &mx_keys))
-            return true;
+        for (size_t j = w - i > 15 ? w - 15 : i; j < w; j++)
+            if ((j == i || !(is_alnum(s[j - 1]) || s[j - 1] == '_')) &&
+                word_in(s + j, w - j, &mx_keys))
+                return true;
     }
     return false;
 }
@@ -503,17 +522,24 @@ static vigil_status scan_anchored(vigil_pii_scanner *p, const char *text, size_t
     return st;
 }
 
+/* text[*from..*to) widened to the white space around it, so that the ends of a pass are word
+ * boundaries where the text has them (a pass that starts inside "StreeC. Juarez #3" reads a
+ * street type at its start). A little way only: a boundary inside a very long word is the
+ * rare price. */
+static void widen(const char *text, size_t len, size_t *from, size_t *to)
+{
+    for (size_t k = 0; k < 64 && *from > 0 && !is_space((unsigned char)text[*from - 1]); k++)
+        (*from)--;
+    for (size_t k = 0; k < 64 && *to < len && !is_space((unsigned char)text[*to]); k++)
+        (*to)++;
+}
+
 /* The fast pass over text[from..to) (the first end of each pattern), an exact pass around the
  * first of them, and again after it. A span without personal data costs one fast pass. */
 static vigil_status scan_span(vigil_pii_scanner *p, const char *text, size_t len, size_t from,
                               size_t to)
 {
-    /* widen to the white space around (a little way: a word boundary in the middle of a very
-     * long word is the rare price) */
-    for (size_t k = 0; k < 64 && from > 0 && !is_space((unsigned char)text[from - 1]); k++)
-        from--;
-    for (size_t k = 0; k < 64 && to < len && !is_space((unsigned char)text[to]); k++)
-        to++;
+    widen(text, len, &from, &to);
     for (size_t at = from; at < to && p->n < p->cap;) {
         p->nends = 0;
         if (scan_db(fast, text + at, (unsigned)(to - at), 0, p->scratch, on_end, p) !=
@@ -531,10 +557,22 @@ static vigil_status scan_span(vigil_pii_scanner *p, const char *text, size_t len
         size_t end = at + first;
         size_t sfrom = end > WINDOW ? end - WINDOW : 0;
         size_t stop = end + WINDOW < len ? end + WINDOW : len;
+        widen(text, len, &sfrom, &stop);
         p->base = sfrom;
+        p->nretry = 0;
         if (scan_db(som, text + sfrom, (unsigned)(stop - sfrom), 0, p->scratch, on_match, p) !=
             HS_SUCCESS)
             return VIGIL_ERR_ARG;
+        /* implausible addresses: what follows their last function word (each shorter than the
+         * one it came from, a bounded number of times) */
+        for (size_t tries = 0; p->nretry && tries < 64; tries++) {
+            size_t rfrom = p->retry[p->nretry - 1].from, rto = p->retry[p->nretry - 1].to;
+            p->nretry--;
+            p->base = rfrom;
+            if (scan_db(som, text + rfrom, (unsigned)(rto - rfrom), 0, p->scratch, on_match,
+                        p) != HS_SUCCESS)
+                return VIGIL_ERR_ARG;
+        }
         if (stop >= to)
             break;
         at = stop - WINDOW / 2; /* > end: progress */

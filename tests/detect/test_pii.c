@@ -242,6 +242,13 @@ TEST(short_numbers_where_patterns_hold_them)
             CHECK(0);
         }
     }
+    /* a street type right after a byte from 0x80 starts at a word boundary for vectorscan */
+    snprintf(text, sizeof text, "%s%sid\xffPrivada Flores 9 then more words", filler, filler);
+    CHECK_EQ_STR(one(text), "address:Privada Flores 9");
+    /* vectorscan gives the leftmost start, "0052 and 55 Line Way", which the function word
+     * makes no address; the rest after it is one */
+    snprintf(text, sizeof text, "%s%she said 0052 and 55 Line Way was open", filler, filler);
+    CHECK_EQ_STR(one(text), "address:55 Line Way");
 }
 
 /* What the anchors leave out changes nothing: documents made of personal data, numbers of every
@@ -259,7 +266,9 @@ TEST(anchors_change_nothing)
         "j.doe@example.com", "jdoe at example dot com", "(555) 201-3344", "123-45-6789",
         "19.43260, -99.13320", "10.20.30.40", "GODE561231HDFRRN09", "ABC-1234", "1ABC234",
         "+52 1 55 1234 5678", "ABC 12 34", "Av. Reforma no. 22", "1600 North Pennsylvania Avenue",
-        "5 oak st", "12 n. old mill road", "oak", "mill", "road", "calle hidalgo 7", "c. juarez #4"};
+        "5 oak st", "12 n. old mill road", "oak", "mill", "road", "calle hidalgo 7", "c. juarez #4",
+        /* a byte from 0x80 is a word boundary for vectorscan, not for the words of an address */
+        "id\xffPrivada", "G\xff\xff" "algo", "\xff"};
     size_t npieces = sizeof pieces / sizeof *pieces;
     vigil_pii_scanner *p = NULL;
     char err[256];
