@@ -1675,7 +1675,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
     bool any_strong = false;
     uint64_t okstrong[MAX_RULES / 64];
     if (r) {
-        if (ts->ncls < 2 * t->n) {
+        if (!ts->cls || ts->ncls < 2 * t->n) { /* allocated for an empty text too (cls + 0) */
             size_t cap = t->n < 1024 ? 2048 : 2 * t->n;
             uint32_t *c = realloc(ts->cls, cap * sizeof *c);
             if (!c)
