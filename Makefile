@@ -32,7 +32,7 @@ fuzz:
 	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzzing=true \
 	  -Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C build-fuzz
-	for t in enroll docs index tokenize rules model warc mail html baseline evidence pii; do \
+	for t in enroll docs index tokenize rules model warc mail html baseline evidence pii scan; do \
 	  mkdir -p build-fuzz/corpus-$$t && cp -n fuzz/corpus/$$t/* build-fuzz/corpus-$$t/; \
 	  build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
 	    -artifact_prefix=build-fuzz/ build-fuzz/corpus-$$t || exit 1; \
