@@ -31,10 +31,10 @@ static bool regular(const uint8_t *s, size_t n, const vigil_pii_match *a, size_t
             return false;
     }
     for (size_t i = 0; i < na; i++)
-        if (a[i].end - a[i].start > 120)
+        if (a[i].end - a[i].start > 150)
             return false;
     for (size_t i = 0; i < nb; i++)
-        if (b[i].end - b[i].start > 120)
+        if (b[i].end - b[i].start > 150)
             return false;
     return true;
 }
