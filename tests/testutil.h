@@ -1,9 +1,11 @@
-/* Helpers shared by the unit tests: temporary vaults and collected rejects. */
+/* Helpers shared by the unit tests (and fuzz targets): temporary vaults, collected rejects, a
+ * digest of a scan's result. */
 #ifndef VIGIL_TESTUTIL_H
 #define VIGIL_TESTUTIL_H
 
 #include "vigil/vigil.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,47 @@ static inline vigil_status enroll_str(vigil_vault *v, const char *data, rejects 
 {
     size_t ok, bad;
     return vigil_vault_enroll_buffer(v, "test", data, strlen(data), collect_reject, r, &ok, &bad);
+}
+
+static inline uint64_t digest_bytes(uint64_t x, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        x = (x ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
+    return x;
+}
+
+/* A digest of what a scan found: severity, scores, people and their spans, personal data,
+ * threat labels, spans and amount (to compare two scans of the same text). */
+static inline uint64_t result_digest(const vigil_result *r)
+{
+    uint64_t x = 1469598103934665603ull;
+#define MIX(p, n) (x = digest_bytes(x, (p), (n)))
+    MIX(&r->severity, sizeof r->severity);
+    MIX(&r->score, sizeof r->score);
+    MIX(r->fingerprint, sizeof r->fingerprint);
+    for (size_t i = 0; i < r->npeople; i++) {
+        MIX(r->people[i].person, strlen(r->people[i].person));
+        MIX(&r->people[i].matched, sizeof r->people[i].matched);
+        for (size_t k = 0; k < r->people[i].nspans; k++) {
+            MIX(&r->people[i].spans[k].start, sizeof(size_t));
+            MIX(&r->people[i].spans[k].end, sizeof(size_t));
+        }
+    }
+    for (size_t i = 0; i < r->npii; i++) {
+        MIX(&r->pii[i].kind, sizeof r->pii[i].kind);
+        MIX(&r->pii[i].start, sizeof(size_t));
+        MIX(&r->pii[i].end, sizeof(size_t));
+    }
+    MIX(&r->threat.score, sizeof r->threat.score);
+    MIX(&r->threat.labels, sizeof r->threat.labels);
+    MIX(&r->threat.amount, sizeof r->threat.amount);
+    for (size_t i = 0; i < r->threat.nspans; i++) {
+        MIX(&r->threat.spans[i].label, sizeof r->threat.spans[i].label);
+        MIX(&r->threat.spans[i].start, sizeof(size_t));
+        MIX(&r->threat.spans[i].end, sizeof(size_t));
+    }
+#undef MIX
+    return x;
 }
 
 #endif

@@ -727,42 +727,6 @@ TEST(teardown)
     vault = NULL;
 }
 
-/* A digest of what a scan found: severity, scores, people and their spans, personal data,
- * threat labels, spans and amount. */
-static uint64_t digest(const vigil_result *r)
-{
-    uint64_t x = 1469598103934665603ull;
-#define MIX(p, n)                                                                                  \
-    for (size_t b_ = 0; b_ < (n); b_++)                                                            \
-        x = (x ^ ((const unsigned char *)(p))[b_]) * 0x100000001b3ull;
-    MIX(&r->severity, sizeof r->severity);
-    MIX(&r->score, sizeof r->score);
-    MIX(r->fingerprint, sizeof r->fingerprint);
-    for (size_t i = 0; i < r->npeople; i++) {
-        MIX(r->people[i].person, strlen(r->people[i].person));
-        MIX(&r->people[i].matched, sizeof r->people[i].matched);
-        for (size_t k = 0; k < r->people[i].nspans; k++) {
-            MIX(&r->people[i].spans[k].start, sizeof(size_t));
-            MIX(&r->people[i].spans[k].end, sizeof(size_t));
-        }
-    }
-    for (size_t i = 0; i < r->npii; i++) {
-        MIX(&r->pii[i].kind, sizeof r->pii[i].kind);
-        MIX(&r->pii[i].start, sizeof(size_t));
-        MIX(&r->pii[i].end, sizeof(size_t));
-    }
-    MIX(&r->threat.score, sizeof r->threat.score);
-    MIX(&r->threat.labels, sizeof r->threat.labels);
-    MIX(&r->threat.amount, sizeof r->threat.amount);
-    for (size_t i = 0; i < r->threat.nspans; i++) {
-        MIX(&r->threat.spans[i].label, sizeof r->threat.spans[i].label);
-        MIX(&r->threat.spans[i].start, sizeof(size_t));
-        MIX(&r->threat.spans[i].end, sizeof(size_t));
-    }
-#undef MIX
-    return x;
-}
-
 /* Every detector finds the same in the same text wherever it lies in memory: generated
  * documents of threats, a protected person's identifiers, personal data and filler, each
  * scanned at eight addresses. The tokenizer and the personal-data prefilter read 16 and 64 bytes
@@ -806,7 +770,7 @@ TEST(results_do_not_depend_on_the_buffer_address)
             CHECK(vigil_scan(all, buf + at[a], n, &r) == VIGIL_OK);
             if (!r)
                 break;
-            uint64_t d = digest(r);
+            uint64_t d = result_digest(r);
             if (a == 0) {
                 ref = d;
                 threats += r->threat.score >= 0.5;
