@@ -74,7 +74,7 @@ static void pick_scanner(void)
 {
     hs_platform_info_t plat;
     if (hs_populate_platform(&plat) != HS_SUCCESS ||
-        !(plat.cpu_features & (HS_CPU_FEATURES_AVX512 | HS_CPU_FEATURES_AVX512VBMI)))
+        !(plat.cpu_features & AVX512_FEATURES))
         return;
     void *f = dlsym(RTLD_DEFAULT, "avx2_hs_scan");
     if (f)
