@@ -72,6 +72,11 @@ STREET_ES = ["Hidalgo", "Morelos", "Juárez", "Reforma", "Insurgentes", "Zaragoz
              "Madero", "Guerrero", "Aldama", "Bravo", "Matamoros", "Victoria", "Galeana",
              "Abasolo", "Iturbide", "Obregón", "Carranza", "Independencia", "Constitución",
              "Libertad", "Revolución", "Jacarandas", "Fresnos", "Cedros", "Pinos", "Robles"]
+# Mexican street names that join words with particles ("Calle de la Paz", "Av. de los
+# Insurgentes"): common, and what a check against function words ("for", "de") must let through
+STREET_ES_JOINED = ["de la Reforma", "de los Insurgentes", "del Carmen", "de las Flores",
+                    "de la Paz", "de Tlalpan", "de la República", "Vasco de Quiroga",
+                    "Niños Héroes de Chapultepec", "del Río", "Sor Juana Inés de la Cruz"]
 TYPES_EN = [("Street", ["St", "St.", "Street", "street", "ST"]),
             ("Avenue", ["Ave", "Ave.", "Avenue", "Av"]),
             ("Road", ["Rd", "Rd.", "Road"]), ("Drive", ["Dr", "Dr.", "Drive"]),

@@ -46,7 +46,8 @@ def address(r):
         return "%d %s%s %s" % (r.randrange(1, 99999), r.choice(["", "N ", "West ", "S. "]),
                                r.choice(synth.STREET_NAMES), r.choice(["St", "Street", "Ave", "Road", "Drive", "Blvd", "Ln"]))
     return "%s %s %s%d" % (r.choice(["Calle", "Av.", "Avenida", "Privada", "Calz."]),
-                           r.choice(synth.STREET_ES), r.choice(["", "#", "No. "]), r.randrange(1, 9999))
+                           r.choice(synth.STREET_ES if r.random() < 0.7 else synth.STREET_ES_JOINED),
+                           r.choice(["", "#", "No. "]), r.randrange(1, 9999))
 
 
 def plate(r):

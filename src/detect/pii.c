@@ -186,11 +186,22 @@ static int on_end(unsigned id, unsigned long long from, unsigned long long to, u
 /* An address's street words are names, not function words: "call 311 for road closures" is
  * not an address. (vectorscan has no lookahead, so this is checked after the match.) Returns 0
  * when s[0..n) has none, else where the text after the last one starts. */
+static const char *const stop_words[] = {
+    "for", "to", "the", "of", "and", "in", "on", "at", "a", "an", "is", "was", "by", "from",
+    "with", "or", "de", "la", "el", "en", "y", "por", "para", "que", "un", "una"};
+/* the particles that join a Spanish street name's words (joined_name) */
+static const char *const particles[] = {"de", "del", "la", "las", "los", "el"};
+
+static bool word_of(const char *const *list, size_t n, const char *w, size_t len)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strlen(list[k]) == len && strncasecmp(list[k], w, len) == 0)
+            return true;
+    return false;
+}
+
 static size_t after_function_words(const char *s, size_t n)
 {
-    static const char *const stop[] = {"for", "to", "the", "of", "and", "in", "on", "at", "a",
-                                       "an", "is", "was", "by", "from", "with", "or", "de", "la",
-                                       "el", "en", "y", "por", "para", "que", "un", "una"};
     size_t after = 0;
     for (size_t i = 0; i < n;) {
         while (i < n && !isalpha((unsigned char)s[i]))
@@ -198,13 +209,45 @@ static size_t after_function_words(const char *s, size_t n)
         size_t j = i;
         while (j < n && isalpha((unsigned char)s[j]))
             j++;
-        for (size_t k = 0; k < sizeof stop / sizeof *stop; k++)
-            if (strlen(stop[k]) == j - i && strncasecmp(stop[k], s + i, j - i) == 0)
-                after = j;
+        if (j > i && word_of(stop_words, sizeof stop_words / sizeof *stop_words, s + i, j - i))
+            after = j;
         i = j;
     }
     return after;
 }
+
+/* A Mexican address (s[0..n), its street type first) whose name joins its words with particles:
+ * "Calle de la Paz 4", "Av. de los Insurgentes 300", "Calle 16 de Septiembre 45". Each particle
+ * must lead to a name word written with a capital, and no other function word may appear:
+ * "calle de mi casa hay 3" stays out. */
+static bool joined_name(const char *s, size_t n)
+{
+    bool first = true, pending = false;
+    for (size_t i = 0; i < n;) {
+        while (i < n && !isalpha((unsigned char)s[i]) && (unsigned char)s[i] < 0x80)
+            i++;
+        size_t j = i;
+        while (j < n && (isalpha((unsigned char)s[j]) || (unsigned char)s[j] >= 0x80))
+            j++;
+        if (j == i)
+            break;
+        if (first) { /* the street type */
+            first = false;
+        } else if (word_of(particles, sizeof particles / sizeof *particles, s + i, j - i)) {
+            pending = true;
+        } else if (word_of(stop_words, sizeof stop_words / sizeof *stop_words, s + i, j - i)) {
+            return false;
+        } else {
+            if (pending && !isupper((unsigned char)s[i]))
+                return false;
+            pending = false;
+        }
+        i = j;
+    }
+    return !first && !pending;
+}
+
+static size_t inner_street_type(const unsigned char *s, size_t n);
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                     void *ctx)
@@ -216,9 +259,22 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     vigil_pii_kind k = patterns[id].kind;
     if (k == VIGIL_PII_ADDRESS) {
         size_t after = after_function_words(p->text + from, (size_t)(to - from));
-        if (after) {
+        /* a Mexican address starts with its street type, a US one with its number */
+        if (after && !(isalpha((unsigned char)p->text[from]) &&
+                       joined_name(p->text + from, (size_t)(to - from)))) {
             if (p->nretry < sizeof p->retry / sizeof *p->retry)
                 p->retry[p->nretry++] = (struct span_){(size_t)from + after, (size_t)to};
+            return 0;
+        }
+        /* a Mexican address holding another street type ("Privada 12 y Calle Matamoros 8421",
+         * reported from its leftmost start) is the one that type starts */
+        size_t inner = isalpha((unsigned char)p->text[from])
+                           ? inner_street_type((const unsigned char *)p->text + from,
+                                               (size_t)(to - from))
+                           : 0;
+        if (inner) {
+            if (p->nretry < sizeof p->retry / sizeof *p->retry)
+                p->retry[p->nretry++] = (struct span_){(size_t)from + inner, (size_t)to};
             return 0;
         }
     }
@@ -226,10 +282,13 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     if (k == VIGIL_PII_PLATE && to - from == 8 && p->text[from + 3] == ' ' &&
         (memcmp(p->text + from + 4, "19", 2) == 0 || memcmp(p->text + from + 4, "20", 2) == 0))
         return 0;
-    /* the same start reported again with a later end: widen the last match */
+    /* the same start reported again with a later end: widen the last match; but a Mexican
+     * address ends at its first number ("Calle Hidalgo 12" in "Calle Hidalgo 12 por 20 años":
+     * its name's words may be numbers too) */
+    bool mx = k == VIGIL_PII_ADDRESS && isalpha((unsigned char)p->text[from]);
     for (size_t i = p->n; i-- > 0 && i + 8 >= p->n;)
         if (p->m[i].kind == k && p->m[i].start <= from && from < p->m[i].end + 1) {
-            if (to > p->m[i].end)
+            if (to > p->m[i].end && !(mx && p->m[i].start == from))
                 p->m[i].end = (size_t)to;
             return 0;
         }
@@ -393,15 +452,15 @@ static bool street_after(const unsigned char *s, size_t len, size_t e)
     return false;
 }
 
-/* A Mexican address ending with the number that starts at b: the street type, up to four words
+/* A Mexican address ending with the number that starts at b: the street type, up to six words
  * (letters, digits, any bytes from 0x80), then '#', "no." or "núm." or nothing. So a street
- * type is among the six words before it, with only white space, dots and '#' between them, and
+ * type is among the eight words before it, with only white space, dots and '#' between them, and
  * ends its word: the type starts at a word boundary, which for vectorscan a byte from 0x80
  * is ("id\xffPrivada" holds the type "Privada"), so every such tail of the word is tried. */
 static bool street_before(const unsigned char *s, size_t b)
 {
     size_t i = b;
-    for (int words = 0; words < 6 && i > 0 && b - i < WINDOW; words++) {
+    for (int words = 0; words < 8 && i > 0 && b - i < WINDOW; words++) {
         while (i > 0 && (is_space(s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '#'))
             i--;
         size_t w = i;
@@ -415,6 +474,32 @@ static bool street_before(const unsigned char *s, size_t b)
                 return true;
     }
     return false;
+}
+
+/* Where the last Mexican street type of two letters or more after a name word of s[0..n) (which
+ * starts with a street type) starts, or 0. Types in a row at the start are one type ("Calle
+ * Prolongación Insurgentes", "Av. Paseo de la Reforma"); "c" alone is as often an initial. */
+static size_t inner_street_type(const unsigned char *s, size_t n)
+{
+    size_t last = 0;
+    bool name = false;
+    for (size_t i = 0; i < n;) {
+        while (i < n && !(is_alnum(s[i]) || s[i] >= 0x80))
+            i++;
+        size_t j = i;
+        while (j < n && (is_alnum(s[j]) || s[j] >= 0x80))
+            j++;
+        if (j == i)
+            break;
+        if (i > 0 && j - i >= 2 && word_in(s + i, j - i, &mx_keys)) {
+            if (name)
+                last = i;
+        } else if (i > 0) {
+            name = true;
+        }
+        i = j;
+    }
+    return last;
 }
 
 /* Whether the digits s[b..e) (a whole run) may be in a match (see above). */

@@ -68,6 +68,36 @@ TEST(near_misses)
     CHECK_EQ_STR(one("plate NBC 2716"), "plate:NBC 2716");
 }
 
+/* Spanish street names join their words with particles; the check that keeps "Call 311 for
+ * road closures" out must let them through, and only them. */
+TEST(mexican_street_names_with_particles)
+{
+    CHECK_EQ_STR(one("vive en Calle de la Reforma 12, cerca"), "address:Calle de la Reforma 12");
+    CHECK_EQ_STR(one("en Av. de los Insurgentes #300 hoy"), "address:Av. de los Insurgentes #300");
+    CHECK_EQ_STR(one("en Calle 16 de Septiembre 45."), "address:Calle 16 de Septiembre 45");
+    CHECK_EQ_STR(one("Privada Sor Juana In\xc3\xa9s de la Cruz No. 4050"),
+                 "address:Privada Sor Juana In\xc3\xa9s de la Cruz No. 4050");
+    CHECK_EQ_STR(one("Calz. de Tlalpan 1200"), "address:Calz. de Tlalpan 1200");
+    /* a particle must lead to a name written with a capital; other function words keep out */
+    CHECK_EQ_STR(one("en la calle de mi casa hay 3 perros"), "");
+    CHECK_EQ_STR(one("la calle de la ciudad 5 veces"), "");
+    CHECK_EQ_STR(one("Calle Reforma de 12"), "");
+    CHECK_EQ_STR(one("avenida para los 20 carros"), "");
+    /* a Mexican address ends at its first number, and another street type starts another */
+    CHECK_EQ_STR(one("en Calle Hidalgo 123 desde hace 20 meses"), "address:Calle Hidalgo 123");
+    const char *two = "Privada Norte 12 cerca Calle Matamoros 8421 hoy";
+    const vigil_result *r = scan(two);
+    CHECK_EQ_INT(r->npii, 2);
+    if (r->npii == 2) {
+        CHECK_EQ_INT(r->pii[0].start, 0);
+        CHECK_EQ_INT(r->pii[0].end, strlen("Privada Norte 12"));
+        CHECK_EQ_INT(r->pii[1].start, strlen("Privada Norte 12 cerca "));
+        CHECK_EQ_INT(r->pii[1].end, strlen("Privada Norte 12 cerca Calle Matamoros 8421"));
+    }
+    /* types in a row are one type */
+    CHECK_EQ_STR(one("Calle Prolongacion Insurgentes 45"), "address:Calle Prolongacion Insurgentes 45");
+}
+
 TEST(personal_data_next_to_a_role_is_low)
 {
     CHECK_EQ_INT(scan("Officer lives at 1234 N Oak Street")->severity, VIGIL_SEV_LOW);
@@ -317,5 +347,5 @@ TEST(teardown)
 
 HARNESS_MAIN(T(each_kind_with_its_span), T(matches_do_not_depend_on_the_buffer_address),
              T(spelled_phones_at_every_offset), T(long_documents_and_far_anchors),
-             T(near_misses), T(personal_data_next_to_a_role_is_low),
+             T(near_misses), T(mexican_street_names_with_particles), T(personal_data_next_to_a_role_is_low),
              T(short_numbers_where_patterns_hold_them), T(anchors_change_nothing), T(teardown))
