@@ -28,7 +28,7 @@ enum {
 typedef struct vigil_tag {
     uint32_t rules; /* threat rules: the word's class and flags (threat.c) */
     uint32_t mhash; /* threat model: the word's hash, from which its pair features are made */
-    float mweight;  /* threat model: the summed weights of the word's own features */
+    int32_t mweight; /* threat model: the word's own features' summed weights, in steps of its scale */
 } vigil_tag;
 
 typedef struct vigil_token {

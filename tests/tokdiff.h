@@ -20,7 +20,7 @@ static inline void tokdiff_tag(const void *ctx, const char *w, size_t n, unsigne
         h = (h ^ (unsigned char)w[i]) * 16777619u;
     out->rules = h;
     out->mhash = h ^ (flags & VIGIL_TOK_DIGITS);
-    out->mweight = (float)(h % 1000);
+    out->mweight = (int32_t)(h % 1000);
 }
 
 /* The first token where o differs from ref, the general path's tokens: span, length, flags,

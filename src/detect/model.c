@@ -24,8 +24,10 @@
  * weighted by the class ratio (threats are a few percent of real posts), in a fixed shuffled
  * order: the same data gives the same model, byte for byte.
  *
- * File: "VIGILMD1", u32 version, u32 bits, f32 bias, f32 weights[2^bits], u32 crc32 of all
- * that precedes it (zlib). A file of the wrong size or checksum is refused.
+ * Version 7: weights in 8-bit steps of one scale (quantize), trained as floats.
+ *
+ * File: "VIGILMD1", u32 version, u32 bits, f32 bias, f32 scale, i8 weights[2^bits], u32 crc32
+ * of all that precedes it (zlib). A file of the wrong size or checksum is refused.
  */
 #include "../internal.h"
 
@@ -36,14 +38,33 @@
 #include <zlib.h>
 
 #define MAGIC "VIGILMD1"
-#define VERSION 6
+#define VERSION 7
 #define MAX_FEATURES 8192
 
 struct vigil_model {
     uint32_t bits;
     float bias;
-    float *w;
+    float scale; /* a feature's weight is q[feature] * scale */
+    int8_t *q;
 };
+
+/* Weights as 8-bit steps of max |w| / 127 (version 7): the tables are a quarter of the floats'
+ * size (256 KiB for 2^18 features), so the one random read per token of a scan, the word pair's
+ * weight, stays in the core's cache beside the tokenizer's cache and the index; and a document's
+ * sum is of integers, exact in any order. Returns the scale. */
+static float quantize(const float *w, size_t n, int8_t *q)
+{
+    float mx = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fabsf(w[i]) > mx)
+            mx = fabsf(w[i]);
+    float scale = mx > 0 ? mx / 127 : 1;
+    for (size_t i = 0; i < n; i++) {
+        long v = lrintf(w[i] / scale);
+        q[i] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+    }
+    return scale;
+}
 
 static uint64_t fnv(uint64_t h, const char *s, size_t n)
 {
@@ -104,18 +125,17 @@ static inline uint32_t pair_feature(uint32_t prev, uint32_t hw, uint32_t mask)
     return (mask + 1) | bucket(x ^ (x >> 29), mask);
 }
 
-/* A word's own features' summed weights (as a float: what the word tags hold) and its hash. */
-static float own_weight(const vigil_model *m, const char *w, size_t l, unsigned flags,
-                        uint32_t *hw)
+/* A word's own features' summed weights (in steps of the scale: what the word tags hold) and its
+ * hash. */
+static int32_t own_weight(const vigil_model *m, const char *w, size_t l, unsigned flags,
+                          uint32_t *hw)
 {
     uint32_t ids[22];
     size_t n = word_features(w, l, flags, table_mask(m->bits), ids, hw);
-    /* four sums: a word's weights are random reads (on a miss of the tokenizer's cache), and
-     * one chain of additions kept them from overlapping */
-    double s[4] = {0, 0, 0, 0};
+    int32_t s = 0;
     for (size_t k = 0; k < n; k++)
-        s[k & 3] += m->w[ids[k]];
-    return (float)((s[0] + s[1]) + (s[2] + s[3]));
+        s += m->q[ids[k]];
+    return s;
 }
 
 void vigil_model_word_tag(const vigil_model *m, const char *w, size_t n, unsigned flags,
@@ -154,7 +174,8 @@ typedef struct topk {
 } topk;
 
 /* Keeps the cap largest positive additions, largest first (the earlier word first on a tie);
- * returns what a later addition must exceed to be kept. */
+ * returns what a later addition must exceed to be kept. Additions are in steps of the scale
+ * (walk), turned into weights by vigil_model_predict_top. */
 static double keep_top(topk *k, const vigil_token *tok, double add)
 {
     size_t at = k->n < k->cap ? k->n++ : k->cap - 1;
@@ -169,22 +190,24 @@ static double keep_top(topk *k, const vigil_token *tok, double add)
 /* Walks the model's features as the score adds them: bias + (sum of the weights of the
  * features) / sqrt(their count), summed per word so that a word's own features are one number:
  * the word's tag, which the tokenizer's cache of words carries (tagged), or computed here. The
- * same features and cap as features(); only the order of the additions differs. Per token, the
- * one random read left is the pair feature's weight. Returns the sum and the count in *n; with
- * `top`, also keeps the tokens that added most (their pair and their own features). Inlined in
- * its two callers, so that the plain score pays nothing for `top`.
+ * same features and cap as features(). Per token, the one random read left is the pair
+ * feature's weight. Returns the sum in steps of the scale and the count in *n; with `top`, also
+ * keeps the tokens that added most (their pair and their own features). Inlined in its two
+ * callers, so that the plain score pays nothing for `top`.
  *
  * Written out for speed (the model was a tenth of all-detector time): a token adds at most
  * 1 + 20 features (its pair, its word and up to 19 4-grams), so the tokens that cannot reach the
  * cap are summed in a loop without its checks (all of them in a document under 389 tokens), and
- * the first token, which ends no pair, before it. The additions are in the same order. */
+ * the first token, which ends no pair, before it. */
 #define WORD_FEATURES_MAX 21
-static inline __attribute__((always_inline)) double walk(const vigil_model *m,
-                                                         const vigil_tokens *t, bool tagged,
-                                                         size_t *count, topk *top)
+static inline __attribute__((always_inline)) int64_t walk(const vigil_model *m,
+                                                          const vigil_tokens *t, bool tagged,
+                                                          size_t *count, topk *top)
 {
     uint32_t mask = table_mask(m->bits);
-    double sum = 0, keep = 0; /* keep: what an addition must exceed to enter top */
+    const int8_t *q = m->q;
+    int64_t sum = 0;
+    double keep = 0; /* what an addition must exceed to enter top */
     size_t n = 0, i = 0;
     uint32_t prev = 0;
     if (tagged && t->n) {
@@ -200,29 +223,27 @@ static inline __attribute__((always_inline)) double walk(const vigil_model *m,
         for (i = 1; i < safe; i++) {
             k = &t->v[i];
             uint32_t hw = k->tag.mhash;
-            float own = k->tag.mweight;
-            double pair = m->w[pair_feature(prev, hw, mask)];
+            int32_t add = q[pair_feature(prev, hw, mask)] + k->tag.mweight;
             prev = hw;
-            sum += pair;
-            sum += own;
+            sum += add;
             n += 1 + own_count(k->len, k->flags);
-            if (top && pair + own > keep)
-                keep = keep_top(top, k, pair + own);
+            if (top && (double)add > keep)
+                keep = keep_top(top, k, add);
         }
     }
     for (; i < t->n && n + 16 < MAX_FEATURES; i++) {
         const vigil_token *k = &t->v[i];
         uint32_t hw;
-        float own;
+        int32_t own;
         if (tagged) {
             hw = k->tag.mhash;
             own = k->tag.mweight;
         } else {
             own = own_weight(m, vigil_token_str(t, i), k->len, k->flags, &hw);
         }
-        double pair = 0;
+        int32_t pair = 0;
         if (i > 0) {
-            pair = m->w[pair_feature(prev, hw, mask)];
+            pair = q[pair_feature(prev, hw, mask)];
             sum += pair;
             n++;
         }
@@ -231,19 +252,19 @@ static inline __attribute__((always_inline)) double walk(const vigil_model *m,
         if (n + nown <= MAX_FEATURES) {
             sum += own;
             n += nown;
-            if (top && pair + own > keep)
+            if (top && (double)(pair + own) > keep)
                 keep = keep_top(top, k, pair + own);
             continue;
         }
         /* the cap falls inside this word: feature by feature, as features() */
         uint32_t ids[22];
         size_t nids = word_features(vigil_token_str(t, i), k->len, k->flags, mask, ids, &hw);
-        double part = 0;
+        int32_t part = 0;
         for (size_t j = 0; j < nids && n < MAX_FEATURES; j++, n++) {
-            sum += m->w[ids[j]];
-            part += m->w[ids[j]];
+            sum += q[ids[j]];
+            part += q[ids[j]];
         }
-        if (top && pair + part > keep)
+        if (top && (double)(pair + part) > keep)
             keep = keep_top(top, k, pair + part);
     }
     *count = n;
@@ -253,7 +274,7 @@ static inline __attribute__((always_inline)) double walk(const vigil_model *m,
 static double predict(const vigil_model *m, const vigil_tokens *t, bool tagged)
 {
     size_t n;
-    double sum = walk(m, t, tagged, &n, NULL);
+    double sum = (double)walk(m, t, tagged, &n, NULL) * m->scale;
     return n ? m->bias + sum / sqrt((double)n) : m->bias;
 }
 
@@ -277,9 +298,9 @@ double vigil_model_predict_top(const vigil_model *m, const vigil_tokens *t, bool
         return 0;
     topk k = {top, 0, cap};
     size_t n;
-    double sum = walk(m, t, tagged, &n, cap ? &k : NULL);
+    double sum = (double)walk(m, t, tagged, &n, cap ? &k : NULL) * m->scale;
     for (size_t i = 0; i < k.n; i++)
-        top[i].weight /= sqrt((double)n);
+        top[i].weight = top[i].weight * m->scale / sqrt((double)n);
     *ntop = k.n;
     return sigmoid(n ? m->bias + sum / sqrt((double)n) : m->bias);
 }
@@ -288,7 +309,7 @@ void vigil_model_free(vigil_model *m)
 {
     if (!m)
         return;
-    free(m->w);
+    free(m->q);
     free(m);
 }
 
@@ -308,7 +329,7 @@ vigil_status vigil_model_from_memory(const void *data, size_t size, vigil_model 
                    version, VERSION);
         return VIGIL_ERR_VERSION;
     }
-    if (bits < 8 || bits > 24 || size != 20 + ((size_t)4 << bits) + 4) {
+    if (bits < 8 || bits > 24 || size != 24 + ((size_t)1 << bits) + 4) {
         vigil_errf(err, errlen, "model is truncated or malformed (%zu bytes for 2^%u weights)",
                    size, bits);
         return VIGIL_ERR_CORRUPT;
@@ -320,18 +341,21 @@ vigil_status vigil_model_from_memory(const void *data, size_t size, vigil_model 
         return VIGIL_ERR_CORRUPT;
     }
     vigil_model *m = calloc(1, sizeof *m);
-    if (!m || !(m->w = malloc((size_t)4 << bits))) {
+    if (!m || !(m->q = malloc((size_t)1 << bits))) {
         free(m);
         return VIGIL_ERR_NOMEM;
     }
     m->bits = bits;
     memcpy(&m->bias, p + 16, 4);
-    memcpy(m->w, p + 20, (size_t)4 << bits);
+    memcpy(&m->scale, p + 20, 4);
+    memcpy(m->q, p + 24, (size_t)1 << bits);
     for (size_t i = 0; i < ((size_t)1 << bits); i++)
-        if (!isfinite(m->w[i]))
-            m->w[i] = 0;
+        if (m->q[i] == INT8_MIN) /* never written: -127 .. 127 */
+            m->q[i] = -127;
     if (!isfinite(m->bias))
         m->bias = 0;
+    if (!isfinite(m->scale) || m->scale < 0)
+        m->scale = 0;
     *out = m;
     return VIGIL_OK;
 }
@@ -353,7 +377,7 @@ vigil_status vigil_model_load(const char *path, vigil_model **out, char *err, si
 
 vigil_status vigil_model_save(const vigil_model *m, const char *path, char *err, size_t errlen)
 {
-    size_t size = 20 + ((size_t)4 << m->bits) + 4;
+    size_t size = 24 + ((size_t)1 << m->bits) + 4;
     unsigned char *p = malloc(size);
     if (!p)
         return VIGIL_ERR_NOMEM;
@@ -362,7 +386,8 @@ vigil_status vigil_model_save(const vigil_model *m, const char *path, char *err,
     memcpy(p + 8, &version, 4);
     memcpy(p + 12, &m->bits, 4);
     memcpy(p + 16, &m->bias, 4);
-    memcpy(p + 20, m->w, (size_t)4 << m->bits);
+    memcpy(p + 20, &m->scale, 4);
+    memcpy(p + 24, m->q, (size_t)1 << m->bits);
     uint32_t crc = (uint32_t)crc32(0, p, (uInt)(size - 4));
     memcpy(p + size - 4, &crc, 4);
     FILE *f = fopen(path, "wb");
@@ -466,11 +491,12 @@ vigil_status vigil_model_train(const vigil_trainset *s, unsigned epochs, double 
         return VIGIL_ERR_ARG;
     size_t nw = (size_t)1 << s->bits;
     vigil_model *m = calloc(1, sizeof *m);
-    float *g2 = calloc(nw, sizeof *g2);
+    float *g2 = calloc(nw, sizeof *g2), *w = calloc(nw, sizeof *w);
     size_t *order = malloc(s->n * sizeof *order);
-    if (!m || !g2 || !order || !(m->w = calloc(nw, sizeof *m->w))) {
+    if (!m || !g2 || !w || !order || !(m->q = malloc(nw))) {
         vigil_model_free(m);
         free(g2);
+        free(w);
         free(order);
         return VIGIL_ERR_NOMEM;
     }
@@ -499,20 +525,22 @@ vigil_status vigil_model_train(const vigil_trainset *s, unsigned epochs, double 
             size_t n = s->start[d + 1] - s->start[d];
             double v = n ? 1.0 / sqrt((double)n) : 0, z = bias;
             for (size_t i = 0; i < n; i++)
-                z += m->w[f[i]] * v;
+                z += w[f[i]] * v;
             double y = s->label[d], p = sigmoid(z);
             double g = (p - y) * (y ? pos_weight : 1.0);
             for (size_t i = 0; i < n; i++) {
-                double gi = g * v + l2 * m->w[f[i]];
+                double gi = g * v + l2 * w[f[i]];
                 g2[f[i]] += (float)(gi * gi);
-                m->w[f[i]] -= (float)(lr * gi / sqrt(g2[f[i]] + 1e-8));
+                w[f[i]] -= (float)(lr * gi / sqrt(g2[f[i]] + 1e-8));
             }
             bias_g2 += g * g;
             bias -= lr * g / sqrt(bias_g2);
         }
     }
     m->bias = (float)bias;
+    m->scale = quantize(w, nw, m->q);
     free(g2);
+    free(w);
     free(order);
     *out = m;
     return VIGIL_OK;
