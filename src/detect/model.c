@@ -176,7 +176,7 @@ typedef struct topk {
 /* Keeps the cap largest positive additions, largest first (the earlier word first on a tie);
  * returns what a later addition must exceed to be kept. Additions are in steps of the scale
  * (walk), turned into weights by vigil_model_predict_top. */
-static double keep_top(topk *k, const vigil_token *tok, double add)
+static int32_t keep_top(topk *k, const vigil_token *tok, int32_t add)
 {
     size_t at = k->n < k->cap ? k->n++ : k->cap - 1;
     while (at > 0 && k->out[at - 1].weight < add) {
@@ -184,7 +184,7 @@ static double keep_top(topk *k, const vigil_token *tok, double add)
         at--;
     }
     k->out[at] = (vigil_model_feature){tok->start, tok->end, add};
-    return k->n == k->cap ? k->out[k->n - 1].weight : 0;
+    return k->n == k->cap ? (int32_t)k->out[k->n - 1].weight : 0;
 }
 
 /* Walks the model's features as the score adds them: bias + (sum of the weights of the
@@ -207,7 +207,7 @@ static inline __attribute__((always_inline)) int64_t walk(const vigil_model *m,
     uint32_t mask = table_mask(m->bits);
     const int8_t *q = m->q;
     int64_t sum = 0;
-    double keep = 0; /* what an addition must exceed to enter top */
+    int32_t keep = 0; /* what an addition must exceed to enter top */
     size_t n = 0, i = 0;
     uint32_t prev = 0;
     if (tagged && t->n) {
@@ -215,7 +215,7 @@ static inline __attribute__((always_inline)) int64_t walk(const vigil_model *m,
         prev = k->tag.mhash;
         sum += k->tag.mweight;
         n += own_count(k->len, k->flags);
-        if (top && (double)k->tag.mweight > keep)
+        if (top && k->tag.mweight > keep)
             keep = keep_top(top, k, k->tag.mweight);
         size_t safe = 1 + (MAX_FEATURES - 17 - n) / WORD_FEATURES_MAX;
         if (safe > t->n)
@@ -227,7 +227,7 @@ static inline __attribute__((always_inline)) int64_t walk(const vigil_model *m,
             prev = hw;
             sum += add;
             n += 1 + own_count(k->len, k->flags);
-            if (top && (double)add > keep)
+            if (top && add > keep)
                 keep = keep_top(top, k, add);
         }
     }
@@ -252,7 +252,7 @@ static inline __attribute__((always_inline)) int64_t walk(const vigil_model *m,
         if (n + nown <= MAX_FEATURES) {
             sum += own;
             n += nown;
-            if (top && (double)(pair + own) > keep)
+            if (top && pair + own > keep)
                 keep = keep_top(top, k, pair + own);
             continue;
         }
@@ -264,7 +264,7 @@ static inline __attribute__((always_inline)) int64_t walk(const vigil_model *m,
             sum += q[ids[j]];
             part += q[ids[j]];
         }
-        if (top && (double)(pair + part) > keep)
+        if (top && pair + part > keep)
             keep = keep_top(top, k, pair + part);
     }
     *count = n;
