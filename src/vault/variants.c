@@ -150,8 +150,10 @@ static void parse_name(const words *w, size_t comma_at, bool spanish, name_parts
     if (comma_at > 0 && comma_at < n) {
         parts_set(p->last, p->last_n, &p->nlast, 2, w, 0, comma_at);
         size_t given = n - comma_at;
-        size_t nf = (given >= 2 && spanish && vigil_is_given_name(w->buf[comma_at + 1],
-                                                                  w->n[comma_at + 1])) ? 2 : 1;
+        size_t nf =
+            (given >= 2 && spanish && vigil_is_given_name(w->buf[comma_at + 1], w->n[comma_at + 1]))
+                ? 2
+                : 1;
         parts_set(p->first, p->first_n, &p->nfirst, 2, w, comma_at, comma_at + nf);
         parts_set(p->middle, p->middle_n, &p->nmiddle, 4, w, comma_at + nf, n);
         return;
@@ -368,6 +370,16 @@ static vigil_status do_name(ctx *c, const char *value, const char *country, vigi
 
 /* ------------------------------------------------------------------ addresses */
 
+/* The particles that join a Spanish street name's words ("de la", "del", "de los"), canonical. */
+static bool is_particle(const char *s, size_t n)
+{
+    static const char *const p[] = {"de", "del", "la", "las", "los", "el"};
+    for (size_t i = 0; i < sizeof p / sizeof *p; i++)
+        if (strlen(p[i]) == n && memcmp(p[i], s, n) == 0)
+            return true;
+    return false;
+}
+
 static vigil_status do_address(ctx *c, const char *value, char *err, size_t errlen, size_t idx)
 {
     const char *comma = strchr(value, ',');
@@ -422,33 +434,66 @@ static vigil_status do_address(ctx *c, const char *value, char *err, size_t errl
         free(w);
         return VIGIL_ERR_PARSE;
     }
-    for (int keep_dir = 1; keep_dir >= 0; keep_dir--) {
-        for (int keep_type = 1; keep_type >= 0; keep_type--) {
-            seq street;
-            memset(&street, 0, sizeof street);
-            bool dropped = false;
-            for (size_t i = from; i < to; i++) {
-                vigil_word_class cls = vigil_canon_class(w->buf[i], w->n[i]);
-                if ((cls == VIGIL_WORD_DIRECTION && !keep_dir) ||
-                    (cls == VIGIL_WORD_STREET_TYPE && !keep_type)) {
-                    dropped = true;
-                    continue;
-                }
-                seq_push(&street, w->buf[i], w->n[i]);
-            }
-            if (!dropped && !(keep_dir && keep_type))
-                continue; /* same as an earlier variant */
-            seq q;
-            memset(&q, 0, sizeof q);
-            seq_push(&q, w->buf[num], w->n[num]);
-            for (size_t k = 0; k < street.len; k++)
-                seq_push(&q, street.s[k], street.n[k]);
-            add_seq(c, &q, VIGIL_KIND_ADDRESS, 0);
-            q = street;
-            seq_push(&q, w->buf[num], w->n[num]);
-            add_seq(c, &q, VIGIL_KIND_ADDRESS, 0);
-        }
+    /* Each form of the street: with and without its direction, its street type and the
+     * particles that lead a Spanish name ("Calle de la Reforma" is also "Calle Reforma", "Av.
+     * de los Insurgentes" "Av. Insurgentes"), with the number before or after it; for an address
+     * enrolled with its number last, also behind a number word ("Calle Hidalgo No. 123",
+     * "Núm.", "Número"; '#' is a separator already). A form longer than a token sequence can be
+     * keeps the words next to the number: cut anywhere else, it could lose the number and match the
+     * street alone. */
+    bool lead_particle = false;
+    for (size_t i = from; i < to; i++) {
+        vigil_word_class cls = vigil_canon_class(w->buf[i], w->n[i]);
+        if (cls != VIGIL_WORD_OTHER)
+            continue;
+        lead_particle = is_particle(w->buf[i], w->n[i]);
+        break;
     }
+    static const char *const number_words[] = {"no", "num", "numero"};
+    bool num_last = num > 0; /* written as in Mexico, where "No." is common */
+    for (int keep_dir = 1; keep_dir >= 0; keep_dir--)
+        for (int keep_type = 1; keep_type >= 0; keep_type--)
+            for (int keep_part = 1; keep_part >= (lead_particle ? 0 : 1); keep_part--) {
+                size_t at[MAXT], ns = 0, names = 0;
+                bool dropped = false, lead = true;
+                for (size_t i = from; i < to; i++) {
+                    vigil_word_class cls = vigil_canon_class(w->buf[i], w->n[i]);
+                    bool part = cls == VIGIL_WORD_OTHER && is_particle(w->buf[i], w->n[i]);
+                    if ((cls == VIGIL_WORD_DIRECTION && !keep_dir) ||
+                        (cls == VIGIL_WORD_STREET_TYPE && !keep_type) ||
+                        (part && lead && !keep_part)) {
+                        dropped = true;
+                        continue;
+                    }
+                    if (cls == VIGIL_WORD_OTHER && !part)
+                        lead = false;
+                    names += cls == VIGIL_WORD_OTHER;
+                    at[ns++] = i;
+                }
+                if ((!dropped && !(keep_dir && keep_type && keep_part)) || names == 0)
+                    continue; /* the same as an earlier form, or no name left */
+                size_t room = VIGIL_NGRAM_MAX - 1;
+                seq q;
+                memset(&q, 0, sizeof q);
+                seq_push(&q, w->buf[num], w->n[num]);
+                for (size_t k = 0; k < ns && k < room; k++)
+                    seq_push(&q, w->buf[at[k]], w->n[at[k]]);
+                add_seq(c, &q, VIGIL_KIND_ADDRESS, 0);
+                memset(&q, 0, sizeof q);
+                for (size_t k = ns > room ? ns - room : 0; k < ns; k++)
+                    seq_push(&q, w->buf[at[k]], w->n[at[k]]);
+                seq_push(&q, w->buf[num], w->n[num]);
+                add_seq(c, &q, VIGIL_KIND_ADDRESS, 0);
+                for (size_t d = 0;
+                     keep_type && num_last && d < sizeof number_words / sizeof *number_words; d++) {
+                    memset(&q, 0, sizeof q);
+                    for (size_t k = ns > room - 1 ? ns - (room - 1) : 0; k < ns; k++)
+                        seq_push(&q, w->buf[at[k]], w->n[at[k]]);
+                    seq_push(&q, number_words[d], strlen(number_words[d]));
+                    seq_push(&q, w->buf[num], w->n[num]);
+                    add_seq(c, &q, VIGIL_KIND_ADDRESS, 0);
+                }
+            }
     sodium_memzero(w, sizeof *w);
     free(w);
     return VIGIL_OK;
@@ -524,13 +569,15 @@ static vigil_status do_phone(ctx *c, const char *value, const char *country, cha
         }
     }
     if (total > sizeof d - 1 || nn < 7 || nn > 12) {
-        vigil_errf(err, errlen, "phone %zu has %zu digits after its prefixes; a phone number "
-                                "needs 7 to 12", idx + 1, nn);
+        vigil_errf(err, errlen,
+                   "phone %zu has %zu digits after its prefixes; a phone number "
+                   "needs 7 to 12",
+                   idx + 1, nn);
         sodium_memzero(d, sizeof d);
         return VIGIL_ERR_PARSE;
     }
-    uint32_t value_bits = c->person | ((uint32_t)VIGIL_KIND_PHONE << VIGIL_V_KIND_SHIFT) |
-                          VIGIL_V_PHONE;
+    uint32_t value_bits =
+        c->person | ((uint32_t)VIGIL_KIND_PHONE << VIGIL_V_KIND_SHIFT) | VIGIL_V_PHONE;
     push_entry(c, vigil_phone_fp(c->keys, nsn, nn), value_bits, 0, VIGIL_SECOND_NONE);
     sodium_memzero(d, sizeof d);
     return VIGIL_OK;
@@ -712,8 +759,9 @@ vigil_status vigil_variants(const vigil_keys *keys, const vigil_person_input *in
         sodium_memzero(c.tok.chars, c.tok.ccap);
     vigil_tokens_free(&c.tok);
     if (st == VIGIL_OK && local.n == 0) {
-        vigil_errf(err, errlen, "no identifier: a person needs at least a name or one other "
-                                "identifier");
+        vigil_errf(err, errlen,
+                   "no identifier: a person needs at least a name or one other "
+                   "identifier");
         st = VIGIL_ERR_PARSE;
     }
     if (st == VIGIL_OK && local.n) {

@@ -14,6 +14,8 @@ static const char *PEOPLE =
     "john.smith@example.com,ABC-1234,@jsmith_85,Mary Smith,US\n"
     "M1,José Luis García Muñoz,\"Calle Hidalgo 123, Col. Centro, Oaxaca\",+52 1 55 1234 5678,"
     ",,,,MX\n"
+    "M2,Rosa Elvira Quintana,Av. de los Insurgentes Sur 567,,,,,,MX\n"
+    "M3,Lucia Olvera Ruiz,Calle Sor Juana Ines de la Cruz Poniente 45,,,,,,MX\n"
     "U2,Robert Brown,,,,,,,US\n"
     "U3,John Smith,,,,,,,US\n";
 
@@ -107,6 +109,23 @@ TEST(spanish_names_addresses_and_phones)
     CHECK(person(scan("GARCIA MUNOZ, Jose Luis"), "M1") != NULL);
     CHECK(person(scan("123 Calle Hidalgo"), "M1") != NULL);
     CHECK(person(scan("cinco cinco uno dos tres cuatro cinco seis siete ocho"), "M1") != NULL);
+}
+
+/* Mexican streets are written with and without the particles that lead their names, and with
+ * "No." before the number; a street too long for one token sequence keeps its number. */
+TEST(mexican_street_forms)
+{
+    CHECK(person(scan("vive en Av. Insurgentes 567"), "M2") != NULL);
+    CHECK(person(scan("vive en Avenida de los Insurgentes Sur No. 567"), "M2") != NULL);
+    CHECK(person(scan("AV DE LOS INSURGENTES SUR NUM 567"), "M2") != NULL);
+    CHECK(person(scan("vive en Calle Hidalgo No. 123"), "M1") != NULL);
+    CHECK(person(scan("vive en Calle Hidalgo n\xc3\xbamero 123"), "M1") != NULL);
+    CHECK(person(scan("vive en Calle Hidalgo No. 124"), "M1") == NULL);
+    CHECK(person(scan("Avenida de los Insurgentes Sur No. 568"), "M2") == NULL);
+    CHECK(person(scan("en Calle Sor Juana Ines de la Cruz Poniente 45"), "M3") != NULL);
+    CHECK(person(scan("en Calle Sor Juana Ines de la Cruz Poniente 46"), "M3") == NULL);
+    CHECK(person(scan("paseaba por la Calle Sor Juana Ines de la Cruz Poniente ayer"), "M3") ==
+          NULL);
 }
 
 TEST(near_misses_do_not_match)
@@ -324,7 +343,7 @@ TEST(teardown)
 HARNESS_MAIN(T(name_with_strong_identifier_is_high),
              T(strong_identifier_alone_is_medium_name_alone_low),
              T(same_name_on_two_people_reports_both), T(weak_initial_counts_only_with_corroboration),
-             T(relative_counts_only_with_another_identifier), T(spanish_names_addresses_and_phones),
+             T(relative_counts_only_with_another_identifier), T(spanish_names_addresses_and_phones), T(mexican_street_forms),
              T(near_misses_do_not_match), T(handles_must_be_joined), T(email_written_out),
              T(surname_first_needs_comma_or_capitals), T(email_forms_written_out),
              T(spans_point_at_the_evidence), T(fingerprint_is_stable_across_reposts),
