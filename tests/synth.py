@@ -288,11 +288,12 @@ def address_forms(rng, p):
     if p.spanish:
         forms.append("%s %s %d" % (t, p.street, p.num))
         forms.append("%s %s #%d" % (t, p.street, p.num))
-        forms.append("%s %s No. %d" % (t, p.street, p.num) if False else "%s %s %d, %s" % (t, p.street, p.num, p.city))
+        forms.append("%s %s %d, %s" % (t, p.street, p.num, p.city))
         forms.append("%s %s %d Int. 4" % (t, p.street, p.num))
         forms.append("%s %d" % (p.street, p.num))
         forms.append("%d %s %s" % (p.num, t, p.street))
         forms.append("%s %s %d" % (t, _strip(p.street), p.num))
+        forms.append("%s %s %s %d" % (t, p.street, rng.choice(["No.", "no.", "Núm.", "número"]), p.num))
     else:
         d = ""
         if p.dir:
