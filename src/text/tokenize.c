@@ -679,6 +679,12 @@ static bool gap_has_space(const vigil_tokens *t, const unsigned char *s, size_t 
 /* Merges runs of >= 3 one-character tokens separated by the same short separator ("J.o.h.n",
  * "5 5 5 1 2 1 2"). A character that starts a run with another separator belongs to that run:
  * "J e s s i c a B-a-i-l-e-y" is two words. */
+/* C_LOWER or C_UPPER for an ASCII letter, else something else */
+static inline unsigned case_of(unsigned char c)
+{
+    return c < 0x80 ? ascii_class[c] : C_SEP;
+}
+
 static void merge_spelled(vigil_tokens *t, const unsigned char *s)
 {
     size_t w = 0;
@@ -693,6 +699,13 @@ static void merge_spelled(vigil_tokens *t, const unsigned char *s)
                 if (space_run && j + 2 < t->n && !gap_has_space(t, s, j + 1) &&
                     t->v[j + 2].start - t->v[j + 1].end <= 3 &&
                     t->v[j + 2].start > t->v[j + 1].end)
+                    break;
+                /* A capital after two small letters starts the next word too ("E d w a r d s
+                 * B G C 3 4 2 0" is a surname and a plate); alternating case ("j O h N")
+                 * never has two small letters before a capital. */
+                if (j > r && case_of(s[t->v[j - 1].start]) == C_LOWER &&
+                    case_of(s[t->v[j].start]) == C_LOWER &&
+                    case_of(s[t->v[j + 1].start]) == C_UPPER)
                     break;
                 j++;
             }

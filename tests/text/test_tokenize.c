@@ -99,6 +99,11 @@ TEST(spelled_runs)
     CHECK_EQ_STR(C("J e s s i c a B-a-i-l-e-y"), "jesslca balley");
     CHECK_EQ_STR(C("R-e-b-e-c-c-a H o w a r d"), "rebecca howard");
     CHECK_EQ_STR(C("5 5 5 1 2 1 2"), "5551212");
+    /* a capital after two small letters starts the next word; alternating case does not */
+    CHECK_EQ_STR(C("E d w a r d s B R O W N"), "edwards brown");
+    CHECK_EQ_STR(C("J o h n S m i t h"), "john smlth");
+    CHECK_EQ_STR(C("j O h N s M i T h"), "johnsmlth");
+    CHECK_EQ_STR(C("J O H N S M I T H"), "johnsmlth");
     /* two initials are not a word */
     CHECK_EQ_STR(C("J. R. Smith"), "j r smlth");
 }
