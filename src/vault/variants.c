@@ -370,6 +370,17 @@ static vigil_status do_name(ctx *c, const char *value, const char *country, vigi
 
 /* ------------------------------------------------------------------ addresses */
 
+/* The words written before a Mexican house number ("No.", "Núm.", "Número"), canonical. */
+static const char *const number_words[] = {"no", "num", "numero", "nro"};
+
+static bool is_number_word(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof number_words / sizeof *number_words; i++)
+        if (strlen(number_words[i]) == n && memcmp(number_words[i], s, n) == 0)
+            return true;
+    return false;
+}
+
 /* The particles that join a Spanish street name's words ("de la", "del", "de los"), canonical. */
 static bool is_particle(const char *s, size_t n)
 {
@@ -392,9 +403,11 @@ static vigil_status do_address(ctx *c, const char *value, char *err, size_t errl
         free(w);
         return st;
     }
-    /* find the house number: first token, or the first digit token after a street name */
+    /* find the house number: the first token (US order), or after the street (Mexican order) */
     size_t num = SIZE_MAX, from = 0, to = 0;
-    if (w->count > 1 && (w->flags[0] & VIGIL_TOK_DIGITS)) {
+    bool date_name = w->count > 2 && (w->flags[0] & VIGIL_TOK_DIGITS) && w->n[1] == 2 &&
+                     memcmp(w->buf[1], "de", 2) == 0; /* "5 de Mayo 123": a street named by a date */
+    if (w->count > 1 && (w->flags[0] & VIGIL_TOK_DIGITS) && !date_name) {
         num = 0;
         from = 1;
         to = 1;
@@ -417,13 +430,19 @@ static vigil_status do_address(ctx *c, const char *value, char *err, size_t errl
                 break;
         }
     } else {
-        for (size_t i = 1; i < w->count; i++)
-            if (w->flags[i] & VIGIL_TOK_DIGITS) {
-                num = i;
+        /* The last number before a unit ("Int. 4", "Depto 3", "Col. Centro"): a street's name
+         * may hold numbers ("Calle 5 de Mayo 123", "Av. 16 de Septiembre No. 45", "Calle 10
+         * Num. 312"), and a number word before the house number is not part of the street. */
+        for (size_t i = 1; i < w->count; i++) {
+            if (vigil_canon_class(w->buf[i], w->n[i]) == VIGIL_WORD_UNIT)
                 break;
-            }
+            if (w->flags[i] & VIGIL_TOK_DIGITS)
+                num = i;
+        }
         from = 0;
         to = num == SIZE_MAX ? 0 : num;
+        if (to > 1 && is_number_word(w->buf[to - 1], w->n[to - 1]))
+            to--;
     }
     size_t core = 0;
     for (size_t i = from; i < to; i++)
@@ -449,7 +468,6 @@ static vigil_status do_address(ctx *c, const char *value, char *err, size_t errl
         lead_particle = is_particle(w->buf[i], w->n[i]);
         break;
     }
-    static const char *const number_words[] = {"no", "num", "numero"};
     bool num_last = num > 0; /* written as in Mexico, where "No." is common */
     for (int keep_dir = 1; keep_dir >= 0; keep_dir--)
         for (int keep_type = 1; keep_type >= 0; keep_type--)

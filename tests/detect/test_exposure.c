@@ -16,6 +16,7 @@ static const char *PEOPLE =
     ",,,,MX\n"
     "M2,Rosa Elvira Quintana,Av. de los Insurgentes Sur 567,,,,,,MX\n"
     "M3,Lucia Olvera Ruiz,Calle Sor Juana Ines de la Cruz Poniente 45,,,,,,MX\n"
+    "M4,Ana Sofia Beltran,Calle 5 de Mayo 123 Int. 4|Av. 16 de Septiembre No. 45,,,,,,MX\n"
     "U2,Robert Brown,,,,,,,US\n"
     "U3,John Smith,,,,,,,US\n";
 
@@ -126,6 +127,15 @@ TEST(mexican_street_forms)
     CHECK(person(scan("en Calle Sor Juana Ines de la Cruz Poniente 46"), "M3") == NULL);
     CHECK(person(scan("paseaba por la Calle Sor Juana Ines de la Cruz Poniente ayer"), "M3") ==
           NULL);
+    /* a street named by a date or a number: the house number is the last before a unit (the
+     * person was refused at enrollment before: "no house number and street name") */
+    CHECK(person(scan("en Calle 5 de Mayo 123"), "M4") != NULL);
+    CHECK(person(scan("en 5 de Mayo #123"), "M4") != NULL);
+    CHECK(person(scan("en Calle 5 de Mayo 124"), "M4") == NULL);
+    CHECK(person(scan("en Calle 5 de Mayo Int. 4"), "M4") == NULL);
+    CHECK(person(scan("en Av. 16 de Septiembre 45"), "M4") != NULL);
+    CHECK(person(scan("en Av. 16 de Septiembre No. 45"), "M4") != NULL);
+    CHECK(person(scan("en Av. 16 de Septiembre"), "M4") == NULL);
 }
 
 TEST(near_misses_do_not_match)
