@@ -48,11 +48,13 @@ static const pattern patterns[] = {
     {VIGIL_PII_ADDRESS, CI,
      "\\b[0-9]{1,6}\\s+((n|s|e|w|ne|nw|se|sw|north|south|east|west)\\.?\\s+)?"
      "([a-z0-9][a-z0-9]+\\s+){1,3}" STREET_TYPES "\\b", NULL},
-    /* Mexican street address: type, 1-6 words ("Sor Juana In\xc3\xa9s de la Cruz"), optional #/No., number */
+    /* Mexican street address: type, 1-6 words ("Sor Juana In\xc3\xa9s de la Cruz", "5 de Mayo"),
+     * optional #/No./Núm./Número, number */
     {VIGIL_PII_ADDRESS, CI,
      "\\b(calle|c\\.|av\\.|avenida|avda\\.?|privada|priv\\.|calzada|calz\\.|boulevard|blvd\\.?|"
      "carretera|cerrada|prolongaci\\xc3\\xb3n|prolongacion|paseo)\\s+"
-     "([a-z\\x80-\\xff0-9][a-z\\x80-\\xff0-9]+\\s+){1,6}(#\\s*|no\\.?\\s*|n\\xc3\\xbam\\.?\\s*)?"
+     "(([a-z\\x80-\\xff0-9][a-z\\x80-\\xff0-9]+|[0-9])\\s+){1,6}"
+     "(#\\s*|no\\.?\\s*|n(u|\\xc3\\xba)m\\.?\\s*|n(u|\\xc3\\xba)mero\\s*|nro\\.?\\s*)?"
      "[0-9]{1,5}\\b", NULL},
     /* plates: US ABC-1234, 1ABC234; Mexican ABC-12-34, ABC-123-A (upper case, as written) */
     {VIGIL_PII_PLATE, 0, "\\b[A-Z]{3}[\\s-]?[0-9]{4}\\b", "[A-Z][\\s-]?[0-9][0-9]"},

@@ -78,6 +78,9 @@ TEST(mexican_street_names_with_particles)
     CHECK_EQ_STR(one("Privada Sor Juana In\xc3\xa9s de la Cruz No. 4050"),
                  "address:Privada Sor Juana In\xc3\xa9s de la Cruz No. 4050");
     CHECK_EQ_STR(one("Calz. de Tlalpan 1200"), "address:Calz. de Tlalpan 1200");
+    CHECK_EQ_STR(one("en Calle 5 de Mayo 123."), "address:Calle 5 de Mayo 123");
+    CHECK_EQ_STR(one("en Calle 10 Num. 312."), "address:Calle 10 Num. 312");
+    CHECK_EQ_STR(one("Av. Hidalgo n\xc3\xbamero 45"), "address:Av. Hidalgo n\xc3\xbamero 45");
     /* a particle must lead to a name written with a capital; other function words keep out */
     CHECK_EQ_STR(one("en la calle de mi casa hay 3 perros"), "");
     CHECK_EQ_STR(one("la calle de la ciudad 5 veces"), "");
