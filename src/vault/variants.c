@@ -121,6 +121,7 @@ typedef struct name_parts {
     const char *last[2];
     uint8_t last_n[2];
     size_t nlast;
+    bool spanish; /* read as a Spanish name (second given names, "Ma.") */
 } name_parts;
 
 static bool spanish_country(const char *iso)
@@ -146,6 +147,7 @@ static void parts_set(const char **dst, uint8_t *dn, size_t *cnt, size_t max, co
 static void parse_name(const words *w, size_t comma_at, bool spanish, name_parts *p)
 {
     memset(p, 0, sizeof *p);
+    p->spanish = spanish;
     size_t n = w->count;
     if (comma_at > 0 && comma_at < n) {
         parts_set(p->last, p->last_n, &p->nlast, 2, w, 0, comma_at);
@@ -207,6 +209,62 @@ static size_t initial_of(ctx *c, const char *word, char *out)
     size_t l = c->tok.v[0].len;
     memcpy(out, vigil_token_str(&c->tok, 0), l);
     return l;
+}
+
+/* Whether the canonical word w is the canonical form of the plain word s. */
+static bool canon_is(ctx *c, const char *w, size_t n, const char *s)
+{
+    if (vigil_tokenize(&c->tok, s, strlen(s)) != VIGIL_OK || c->tok.n != 1)
+        return false;
+    return c->tok.v[0].len == n && memcmp(vigil_token_str(&c->tok, 0), w, n) == 0;
+}
+
+/* A Spanish name's second given names: people are called by them too ("María Guadalupe" is
+ * "Guadalupe", "Lupita"; "José de Jesús" is "Jesús", "Chucho"), with both surnames or the
+ * first, in both orders; and "Ma." is how María is written before a second name ("Ma. Guadalupe"). The
+ * options fo of the first name are not repeated. */
+static void second_given_names(ctx *c, const name_parts *p, const seq *sur, size_t nsur,
+                               const first_opts *fo, vigil_kind kind)
+{
+    if (!p->spanish || p->nfirst == 0)
+        return;
+    first_opts so;
+    so.count = 0;
+    if (p->nfirst == 2)
+        vigil_nicknames(p->first[1], p->first_n[1], collect_first, &so);
+    for (size_t m = 0; m < p->nmiddle; m++)
+        if (vigil_is_given_name(p->middle[m], p->middle_n[m]))
+            vigil_nicknames(p->middle[m], p->middle_n[m], collect_first, &so);
+    seq opts[25];
+    size_t nopts = 0;
+    for (size_t i = 0; i < so.count; i++) {
+        bool dup = false;
+        for (size_t k = 0; k < fo->count; k++)
+            dup |= fo->n[k] == so.n[i] && memcmp(fo->s[k], so.s[i], so.n[i]) == 0;
+        if (dup)
+            continue;
+        memset(&opts[nopts], 0, sizeof opts[0]);
+        seq_push(&opts[nopts++], so.s[i], so.n[i]);
+    }
+    if (p->nfirst == 2 && canon_is(c, p->first[0], p->first_n[0], "maria")) {
+        memset(&opts[nopts], 0, sizeof opts[0]);
+        seq_push(&opts[nopts], "ma", 2);
+        seq_push(&opts[nopts++], p->first[1], p->first_n[1]);
+    }
+    /* with both surnames or the first (paternal) one: the second given name with the mother's
+     * surname alone is how someone else is named more often than how this person is */
+    for (size_t o = 0; o < nopts; o++)
+        for (size_t s = 0; s < nsur && s < 2; s++) {
+            seq q = opts[o];
+            for (size_t k = 0; k < sur[s].len; k++)
+                seq_push(&q, sur[s].s[k], sur[s].n[k]);
+            add_seq(c, &q, kind, 0);
+            seq r = sur[s];
+            for (size_t k = 0; k < opts[o].len; k++)
+                seq_push(&r, opts[o].s[k], opts[o].n[k]);
+            add_seq(c, &r, kind, VIGIL_V_REVERSED);
+        }
+    sodium_memzero(&so, sizeof so);
 }
 
 static void name_variants(ctx *c, const name_parts *p, vigil_kind kind, bool weak_forms)
@@ -296,6 +354,7 @@ static void name_variants(ctx *c, const name_parts *p, vigil_kind kind, bool wea
             }
         }
     }
+    second_given_names(c, p, sur, nsur, &fo, kind);
     if (!weak_forms)
         return;
     /* initial(s) + surname: weak */

@@ -17,6 +17,8 @@ static const char *PEOPLE =
     "M2,Rosa Elvira Quintana,Av. de los Insurgentes Sur 567,,,,,,MX\n"
     "M3,Lucia Olvera Ruiz,Calle Sor Juana Ines de la Cruz Poniente 45,,,,,,MX\n"
     "M4,Ana Sofia Beltran,Calle 5 de Mayo 123 Int. 4|Av. 16 de Septiembre No. 45,,,,,,MX\n"
+    "M5,María Guadalupe Hernández López,,,,,,,MX\n"
+    "M6,José de Jesús Ortega Vidal,,,,,,,MX\n"
     "U2,Robert Brown,,,,,,,US\n"
     "U3,John Smith,,,,,,,US\n";
 
@@ -136,6 +138,24 @@ TEST(mexican_street_forms)
     CHECK(person(scan("en Av. 16 de Septiembre 45"), "M4") != NULL);
     CHECK(person(scan("en Av. 16 de Septiembre No. 45"), "M4") != NULL);
     CHECK(person(scan("en Av. 16 de Septiembre"), "M4") == NULL);
+}
+
+/* A Spanish name's second given name is a name the person is called by ("María Guadalupe" is
+ * Guadalupe, Lupita, "Ma. Guadalupe"), with both surnames or the first; an English middle name
+ * is not. */
+TEST(second_given_names)
+{
+    CHECK(person(scan("Guadalupe Hern\xc3\xa1ndez"), "M5") != NULL);
+    CHECK(person(scan("Lupita Hernandez Lopez"), "M5") != NULL);
+    CHECK(person(scan("Ma. Guadalupe Hern\xc3\xa1ndez"), "M5") != NULL);
+    CHECK(person(scan("HERNANDEZ, Lupe"), "M5") != NULL);
+    CHECK(person(scan("Maria Hernandez"), "M5") != NULL);
+    CHECK(person(scan("Jes\xc3\xbas Ortega"), "M6") != NULL);
+    CHECK(person(scan("Chucho Ortega Vidal"), "M6") != NULL);
+    CHECK(person(scan("Guadalupe L\xc3\xb3pez"), "M5") == NULL); /* the mother's surname alone */
+    CHECK(person(scan("Guadalupe G\xc3\xb3mez"), "M5") == NULL);
+    CHECK(person(scan("Jes\xc3\xbas Vidal"), "M6") == NULL);
+    CHECK(person(scan("Michael Smith"), "U1") == NULL);
 }
 
 TEST(near_misses_do_not_match)
@@ -353,7 +373,7 @@ TEST(teardown)
 HARNESS_MAIN(T(name_with_strong_identifier_is_high),
              T(strong_identifier_alone_is_medium_name_alone_low),
              T(same_name_on_two_people_reports_both), T(weak_initial_counts_only_with_corroboration),
-             T(relative_counts_only_with_another_identifier), T(spanish_names_addresses_and_phones), T(mexican_street_forms),
+             T(relative_counts_only_with_another_identifier), T(spanish_names_addresses_and_phones), T(mexican_street_forms), T(second_given_names),
              T(near_misses_do_not_match), T(handles_must_be_joined), T(email_written_out),
              T(surname_first_needs_comma_or_capitals), T(email_forms_written_out),
              T(spans_point_at_the_evidence), T(fingerprint_is_stable_across_reposts),
