@@ -166,6 +166,10 @@ TEST(money_and_bounties)
     CHECK(r->threat.has_bounty && r->threat.amount == 200000.0);
     r = scan("doscientos cincuenta mil pesos por su direccion");
     CHECK(r->threat.has_bounty && r->threat.amount == 250000.0);
+    r = scan("Whoever brings me the head of that reporter gets 20k");
+    CHECK(r->threat.has_bounty && r->threat.amount == 20000.0);
+    r = scan("Paying 5000 dollars for info on where the judge parks");
+    CHECK(r->threat.has_bounty && r->threat.amount == 5000.0);
     /* money without harm is not a bounty */
     r = scan("The house sold for $450,000 last spring");
     CHECK(!r->threat.has_bounty);
@@ -624,6 +628,8 @@ TEST(threats_against_protective_roles)
         {"Mow down every agent at the border", L(VIOLENCE)},
         {"I'd love to see that reporter's car get rammed on her way home", L(VIOLENCE)},
         {"ojala alguien embista al periodista con su camioneta", L(VIOLENCE)},
+        {"Let's grab the judge's daughter after school", L(KIDNAPPING)},
+        {"Somebody needs to take care of this judge permanently", L(INCITEMENT)},
         {"te voy a hacer pedazos, juez", L(VIOLENCE)},
         {"le voy a romper la cara a ese policia", L(VIOLENCE)},
         {"le vamos a volar la cabeza al fiscal", L(VIOLENCE)},
@@ -706,6 +712,10 @@ TEST(threats_against_protective_roles)
         "the storm will mow down the crops",
         "I'd love to see the team get rammed by their defense",
         "el toro embistio la barrera",
+        "Grab your daughter from school at 3",
+        "Nurses take care of them for good reasons",
+        "Bring me the head of the marketing team's report",
+        "I'll pay for info on the best pizza in town",
         "hacer pedazos la masa para el pan",
         "me voy a romper la cabeza pensando",
         "el viento va a volar la tapa del bote",
