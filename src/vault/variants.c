@@ -84,6 +84,13 @@ static void seq_push(seq *q, const char *s, size_t n)
     }
 }
 
+/* Appends t's words to q (as far as q has room). */
+static void seq_append(seq *q, const seq *t)
+{
+    for (size_t k = 0; k < t->len; k++)
+        seq_push(q, t->s[k], t->n[k]);
+}
+
 /* A list of canonical words, copied out of the tokenizer's buffer. */
 typedef struct words {
     char buf[MAXT][VIGIL_TOKEN_MAX + 1];
@@ -221,8 +228,8 @@ static bool canon_is(ctx *c, const char *w, size_t n, const char *s)
 
 /* A Spanish name's second given names: people are called by them too ("María Guadalupe" is
  * "Guadalupe", "Lupita"; "José de Jesús" is "Jesús", "Chucho"), with both surnames or the
- * first, in both orders; and "Ma." is how María is written before a second name ("Ma. Guadalupe"). The
- * options fo of the first name are not repeated. */
+ * first, in both orders; and "Ma." is how María is written before a second name ("Ma. Guadalupe").
+ * The options fo of the first name are not repeated. */
 static void second_given_names(ctx *c, const name_parts *p, const seq *sur, size_t nsur,
                                const first_opts *fo, vigil_kind kind)
 {
@@ -256,12 +263,10 @@ static void second_given_names(ctx *c, const name_parts *p, const seq *sur, size
     for (size_t o = 0; o < nopts; o++)
         for (size_t s = 0; s < nsur && s < 2; s++) {
             seq q = opts[o];
-            for (size_t k = 0; k < sur[s].len; k++)
-                seq_push(&q, sur[s].s[k], sur[s].n[k]);
+            seq_append(&q, &sur[s]);
             add_seq(c, &q, kind, 0);
             seq r = sur[s];
-            for (size_t k = 0; k < opts[o].len; k++)
-                seq_push(&r, opts[o].s[k], opts[o].n[k]);
+            seq_append(&r, &opts[o]);
             add_seq(c, &r, kind, VIGIL_V_REVERSED);
         }
     sodium_memzero(&so, sizeof so);
@@ -325,13 +330,11 @@ static void name_variants(ctx *c, const name_parts *p, vigil_kind kind, bool wea
                     else
                         seq_push(&q, minit[m], minit_n[m]);
                 }
-                for (size_t k = 0; k < sur[s].len; k++)
-                    seq_push(&q, sur[s].s[k], sur[s].n[k]);
+                seq_append(&q, &sur[s]);
                 add_seq(c, &q, kind, 0);
                 /* Last, First [Middle | M.] */
                 seq r = sur[s];
-                for (size_t k = 0; k < firsts[f].len; k++)
-                    seq_push(&r, firsts[f].s[k], firsts[f].n[k]);
+                seq_append(&r, &firsts[f]);
                 for (size_t m = 0; form > 0 && m < p->nmiddle; m++) {
                     if (form == 1)
                         seq_push(&r, p->middle[m], p->middle_n[m]);
@@ -375,8 +378,7 @@ static void name_variants(ctx *c, const name_parts *p, vigil_kind kind, bool wea
                 if (q.len == 1)
                     break;
             }
-            for (size_t k = 0; k < sur[s].len; k++)
-                seq_push(&q, sur[s].s[k], sur[s].n[k]);
+            seq_append(&q, &sur[s]);
             add_seq(c, &q, kind, VIGIL_V_WEAK);
             if (form == 0) {
                 seq r = sur[s];
@@ -464,8 +466,9 @@ static vigil_status do_address(ctx *c, const char *value, char *err, size_t errl
     }
     /* find the house number: the first token (US order), or after the street (Mexican order) */
     size_t num = SIZE_MAX, from = 0, to = 0;
-    bool date_name = w->count > 2 && (w->flags[0] & VIGIL_TOK_DIGITS) && w->n[1] == 2 &&
-                     memcmp(w->buf[1], "de", 2) == 0; /* "5 de Mayo 123": a street named by a date */
+    bool date_name =
+        w->count > 2 && (w->flags[0] & VIGIL_TOK_DIGITS) && w->n[1] == 2 &&
+        memcmp(w->buf[1], "de", 2) == 0; /* "5 de Mayo 123": a street named by a date */
     if (w->count > 1 && (w->flags[0] & VIGIL_TOK_DIGITS) && !date_name) {
         num = 0;
         from = 1;
