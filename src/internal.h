@@ -110,6 +110,10 @@ typedef enum vigil_word_class {
 const char *vigil_canon_word(const char *w, size_t n, vigil_word_class *cls);
 /* Classifies an already canonical token. */
 vigil_word_class vigil_canon_class(const char *w, size_t n);
+/* The particles that join a Spanish street name's words ("Calle de la Reforma", "Av. de los
+ * Insurgentes"), lower case ASCII: for enrollment's street forms and the address pattern's check. */
+#define VIGIL_STREET_PARTICLES 6
+extern const char *const vigil_street_particles[VIGIL_STREET_PARTICLES];
 
 /* ------------------------------------------------------------------ hashing */
 

@@ -189,9 +189,6 @@ static int on_end(unsigned id, unsigned long long from, unsigned long long to, u
 static const char *const stop_words[] = {
     "for", "to", "the", "of", "and", "in", "on", "at", "a", "an", "is", "was", "by", "from",
     "with", "or", "de", "la", "el", "en", "y", "por", "para", "que", "un", "una"};
-/* the particles that join a Spanish street name's words (joined_name) */
-static const char *const particles[] = {"de", "del", "la", "las", "los", "el"};
-
 static bool word_of(const char *const *list, size_t n, const char *w, size_t len)
 {
     for (size_t k = 0; k < n; k++)
@@ -233,7 +230,7 @@ static bool joined_name(const char *s, size_t n)
             break;
         if (first) { /* the street type */
             first = false;
-        } else if (word_of(particles, sizeof particles / sizeof *particles, s + i, j - i)) {
+        } else if (word_of(vigil_street_particles, VIGIL_STREET_PARTICLES, s + i, j - i)) {
             pending = true;
         } else if (word_of(stop_words, sizeof stop_words / sizeof *stop_words, s + i, j - i)) {
             return false;
@@ -257,21 +254,19 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     from += p->base;
     to += p->base;
     vigil_pii_kind k = patterns[id].kind;
+    /* a Mexican address starts with its street type, a US one with its number */
+    bool mx = k == VIGIL_PII_ADDRESS && isalpha((unsigned char)p->text[from]);
     if (k == VIGIL_PII_ADDRESS) {
         size_t after = after_function_words(p->text + from, (size_t)(to - from));
-        /* a Mexican address starts with its street type, a US one with its number */
-        if (after && !(isalpha((unsigned char)p->text[from]) &&
-                       joined_name(p->text + from, (size_t)(to - from)))) {
+        if (after && !(mx && joined_name(p->text + from, (size_t)(to - from)))) {
             if (p->nretry < sizeof p->retry / sizeof *p->retry)
                 p->retry[p->nretry++] = (struct span_){(size_t)from + after, (size_t)to};
             return 0;
         }
         /* a Mexican address holding another street type ("Privada 12 y Calle Matamoros 8421",
          * reported from its leftmost start) is the one that type starts */
-        size_t inner = isalpha((unsigned char)p->text[from])
-                           ? inner_street_type((const unsigned char *)p->text + from,
-                                               (size_t)(to - from))
-                           : 0;
+        size_t inner =
+            mx ? inner_street_type((const unsigned char *)p->text + from, (size_t)(to - from)) : 0;
         if (inner) {
             if (p->nretry < sizeof p->retry / sizeof *p->retry)
                 p->retry[p->nretry++] = (struct span_){(size_t)from + inner, (size_t)to};
@@ -285,7 +280,6 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     /* the same start reported again with a later end: widen the last match; but a Mexican
      * address ends at its first number ("Calle Hidalgo 12" in "Calle Hidalgo 12 por 20 años":
      * its name's words may be numbers too) */
-    bool mx = k == VIGIL_PII_ADDRESS && isalpha((unsigned char)p->text[from]);
     for (size_t i = p->n; i-- > 0 && i + 8 >= p->n;)
         if (p->m[i].kind == k && p->m[i].start <= from && from < p->m[i].end + 1) {
             if (to > p->m[i].end && !(mx && p->m[i].start == from))
@@ -453,7 +447,7 @@ static bool street_after(const unsigned char *s, size_t len, size_t e)
 }
 
 /* A Mexican address ending with the number that starts at b: the street type, up to six words
- * (letters, digits, any bytes from 0x80), then '#', "no." or "núm." or nothing. So a street
+ * (letters, digits, any bytes from 0x80), then '#', "no.", "núm.", "número", "nro." or nothing. So a street
  * type is among the eight words before it, with only white space, dots and '#' between them, and
  * ends its word: the type starts at a word boundary, which for vectorscan a byte from 0x80
  * is ("id\xffPrivada" holds the type "Privada"), so every such tail of the word is tried. */

@@ -96,6 +96,9 @@ static const word words[] = {
 #undef U
 #undef O
 
+const char *const vigil_street_particles[VIGIL_STREET_PARTICLES] = {"de",  "del", "la",
+                                                                    "las", "los", "el"};
+
 #define NSLOTS 1024
 static int16_t slots[NSLOTS];
 static size_t max_len;

@@ -442,12 +442,11 @@ static bool is_number_word(const char *s, size_t n)
     return false;
 }
 
-/* The particles that join a Spanish street name's words ("de la", "del", "de los"), canonical. */
+/* Whether a canonical word is a particle of a Spanish street name ("de la", "del", "de los"). */
 static bool is_particle(const char *s, size_t n)
 {
-    static const char *const p[] = {"de", "del", "la", "las", "los", "el"};
-    for (size_t i = 0; i < sizeof p / sizeof *p; i++)
-        if (strlen(p[i]) == n && memcmp(p[i], s, n) == 0)
+    for (size_t i = 0; i < VIGIL_STREET_PARTICLES; i++)
+        if (strlen(vigil_street_particles[i]) == n && memcmp(vigil_street_particles[i], s, n) == 0)
             return true;
     return false;
 }
@@ -649,15 +648,13 @@ static vigil_status do_phone(ctx *c, const char *value, const char *country, cha
         }
     }
     if (total > sizeof d - 1 || nn < 7 || nn > 12) {
-        vigil_errf(err, errlen,
-                   "phone %zu has %zu digits after its prefixes; a phone number "
-                   "needs 7 to 12",
-                   idx + 1, nn);
+        vigil_errf(err, errlen, "phone %zu has %zu digits after its prefixes; a phone number "
+                                "needs 7 to 12", idx + 1, nn);
         sodium_memzero(d, sizeof d);
         return VIGIL_ERR_PARSE;
     }
-    uint32_t value_bits =
-        c->person | ((uint32_t)VIGIL_KIND_PHONE << VIGIL_V_KIND_SHIFT) | VIGIL_V_PHONE;
+    uint32_t value_bits = c->person | ((uint32_t)VIGIL_KIND_PHONE << VIGIL_V_KIND_SHIFT) |
+                          VIGIL_V_PHONE;
     push_entry(c, vigil_phone_fp(c->keys, nsn, nn), value_bits, 0, VIGIL_SECOND_NONE);
     sodium_memzero(d, sizeof d);
     return VIGIL_OK;
@@ -839,9 +836,8 @@ vigil_status vigil_variants(const vigil_keys *keys, const vigil_person_input *in
         sodium_memzero(c.tok.chars, c.tok.ccap);
     vigil_tokens_free(&c.tok);
     if (st == VIGIL_OK && local.n == 0) {
-        vigil_errf(err, errlen,
-                   "no identifier: a person needs at least a name or one other "
-                   "identifier");
+        vigil_errf(err, errlen, "no identifier: a person needs at least a name or one other "
+                                "identifier");
         st = VIGIL_ERR_PARSE;
     }
     if (st == VIGIL_OK && local.n) {
