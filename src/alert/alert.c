@@ -122,7 +122,10 @@ static vigil_status threat_json(const vigil_threat *t, int explain, const vigil_
                        t->spans[i].start, t->spans[i].end, NAN, doc);
     if (!st) st = LIT(o, "]");
     if (!st && t->has_bounty)
-        st = vigil_buf_printf(o, ",\"bounty\":{\"amount\":%.0f,\"currency\":\"%s\"}",
+        /* whole amounts as before; a fraction (0.5 BTC) as it is */
+        st = vigil_buf_printf(o, t->amount == floor(t->amount)
+                                     ? ",\"bounty\":{\"amount\":%.0f,\"currency\":\"%s\"}"
+                                     : ",\"bounty\":{\"amount\":%.10g,\"currency\":\"%s\"}",
                               t->amount, t->currency);
     if (!st && explain) {
         st = LIT(o, ",\"explain\":[");

@@ -1434,6 +1434,20 @@ static size_t find_money(const char *text, size_t len, money *out, size_t cap)
         } else if ((w = ci_word(after, end, "euros")) || (w = ci_word(after, end, "eur"))) {
             strcpy(cur, "EUR");
             s = after + w;
+        } else if ((w = ci_word(after, end, "btc")) || (w = ci_word(after, end, "bitcoin")) ||
+                   (w = ci_word(after, end, "bitcoins"))) {
+            /* bounties are offered in cryptocurrency too */
+            strcpy(cur, "BTC");
+            s = after + w;
+        } else if ((w = ci_word(after, end, "eth")) || (w = ci_word(after, end, "ether"))) {
+            strcpy(cur, "ETH");
+            s = after + w;
+        } else if ((w = ci_word(after, end, "xmr")) || (w = ci_word(after, end, "monero"))) {
+            strcpy(cur, "XMR");
+            s = after + w;
+        } else if ((w = ci_word(after, end, "usdt")) || (w = ci_word(after, end, "usdc"))) {
+            strcpy(cur, "USD"); /* coins pegged to the dollar */
+            s = after + w;
         }
         if (!cur[0] && mult == 1)
             continue; /* a bare number is not money */

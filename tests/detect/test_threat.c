@@ -170,6 +170,26 @@ TEST(money_and_bounties)
     CHECK(r->threat.has_bounty && r->threat.amount == 20000.0);
     r = scan("Paying 5000 dollars for info on where the judge parks");
     CHECK(r->threat.has_bounty && r->threat.amount == 5000.0);
+    /* in cryptocurrency, and a fraction printed as it is */
+    r = scan("Paying 5 BTC for the home address of the election clerk");
+    CHECK(r->threat.has_bounty && r->threat.amount == 5.0);
+    CHECK_EQ_STR(r->threat.currency, "BTC");
+    r = scan("doy 3 ETH por la direccion del fiscal");
+    CHECK(r->threat.has_bounty && r->threat.amount == 3.0);
+    CHECK_EQ_STR(r->threat.currency, "ETH");
+    r = scan("I will pay 2000 USDT to whoever finds where the reporter lives");
+    CHECK(r->threat.has_bounty && r->threat.amount == 2000.0);
+    CHECK_EQ_STR(r->threat.currency, "USD");
+    r = scan("0.5 bitcoin to whoever takes out the judge");
+    CHECK(r->threat.has_bounty && r->threat.amount == 0.5);
+    CHECK_EQ_STR(r->threat.currency, "BTC");
+    vigil_buf b = {0};
+    vigil_doc d = {.id = "x"};
+    CHECK(vigil_result_json(r, &d, 0, &b) == VIGIL_OK);
+    CHECK(strstr(b.data, "\"bounty\":{\"amount\":0.5,\"currency\":\"BTC\"}") != NULL);
+    vigil_buf_free(&b);
+    r = scan("I bought 2 BTC last year");
+    CHECK(!r->threat.has_bounty);
     /* money without harm is not a bounty */
     r = scan("The house sold for $450,000 last spring");
     CHECK(!r->threat.has_bounty);
