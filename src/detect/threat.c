@@ -1312,6 +1312,17 @@ static const char *skip_sp(const char *p, const char *end)
 
 /* Finds amounts written with digits: $50,000, 50k, 50 grand, USD 50000, 50 mil dólares,
  * 1.5 millones de pesos, MXN 200000. */
+/* Currency words after an amount, and their codes; bounties are offered in cryptocurrency too
+ * (coins pegged to the dollar count as dollars). */
+static const struct {
+    const char *word, *code;
+} currency_after[] = {
+    {"dollars", "USD"}, {"dolares", "USD"}, {"d\xc3\xb3lares", "USD"}, {"bucks", "USD"},
+    {"usd", "USD"},     {"pesos", "MXN"},   {"mxn", "MXN"},              {"varos", "MXN"},
+    {"euros", "EUR"},   {"eur", "EUR"},     {"btc", "BTC"},              {"bitcoin", "BTC"},
+    {"bitcoins", "BTC"}, {"eth", "ETH"},    {"ether", "ETH"},            {"xmr", "XMR"},
+    {"monero", "XMR"},  {"usdt", "USD"},    {"usdc", "USD"}};
+
 static size_t find_money(const char *text, size_t len, money *out, size_t cap)
 {
     size_t n = 0;
@@ -1419,36 +1430,12 @@ static size_t find_money(const char *text, size_t len, money *out, size_t cap)
         const char *after = skip_sp(s, end);
         if ((w = ci_word(after, end, "de")))
             after = skip_sp(after + w, end);
-        if ((w = ci_word(after, end, "dollars")) || (w = ci_word(after, end, "dolares")) ||
-            (w = ci_word(after, end, "bucks")) || (w = ci_word(after, end, "usd"))) {
-            strcpy(cur, "USD");
-            s = after + w;
-        } else if (after + 9 <= end && (*after | 0x20) == 'd' &&
-                   strncasecmp(after, "d\xc3\xb3lares", 8) == 0) {
-            strcpy(cur, "USD");
-            s = after + 8;
-        } else if ((w = ci_word(after, end, "pesos")) || (w = ci_word(after, end, "mxn")) ||
-                   (w = ci_word(after, end, "varos"))) {
-            strcpy(cur, "MXN");
-            s = after + w;
-        } else if ((w = ci_word(after, end, "euros")) || (w = ci_word(after, end, "eur"))) {
-            strcpy(cur, "EUR");
-            s = after + w;
-        } else if ((w = ci_word(after, end, "btc")) || (w = ci_word(after, end, "bitcoin")) ||
-                   (w = ci_word(after, end, "bitcoins"))) {
-            /* bounties are offered in cryptocurrency too */
-            strcpy(cur, "BTC");
-            s = after + w;
-        } else if ((w = ci_word(after, end, "eth")) || (w = ci_word(after, end, "ether"))) {
-            strcpy(cur, "ETH");
-            s = after + w;
-        } else if ((w = ci_word(after, end, "xmr")) || (w = ci_word(after, end, "monero"))) {
-            strcpy(cur, "XMR");
-            s = after + w;
-        } else if ((w = ci_word(after, end, "usdt")) || (w = ci_word(after, end, "usdc"))) {
-            strcpy(cur, "USD"); /* coins pegged to the dollar */
-            s = after + w;
-        }
+        for (size_t k = 0; k < sizeof currency_after / sizeof *currency_after; k++)
+            if ((w = ci_word(after, end, currency_after[k].word))) {
+                strcpy(cur, currency_after[k].code);
+                s = after + w;
+                break;
+            }
         if (!cur[0] && mult == 1)
             continue; /* a bare number is not money */
         if (!cur[0])

@@ -190,6 +190,10 @@ TEST(money_and_bounties)
     vigil_buf_free(&b);
     r = scan("I bought 2 BTC last year");
     CHECK(!r->threat.has_bounty);
+    /* the currency word as the text's last bytes ("dólares" needed one more byte after it) */
+    r = scan("pago por la cabeza del juez 500 d\xc3\xb3lares");
+    CHECK(r->threat.has_bounty && r->threat.amount == 500.0);
+    CHECK_EQ_STR(r->threat.currency, "USD");
     /* money without harm is not a bounty */
     r = scan("The house sold for $450,000 last spring");
     CHECK(!r->threat.has_bounty);
