@@ -28,7 +28,7 @@ enum {
 typedef struct vigil_tag {
     uint32_t rules; /* threat rules: the word's class and flags (threat.c) */
     uint32_t mhash; /* threat model: the word's hash, from which its pair features are made */
-    int32_t mweight; /* threat model: the word's own features' summed weights, in steps of its scale */
+    int32_t mweight; /* threat model: the word's own features' summed weights (model steps) */
 } vigil_tag;
 
 typedef struct vigil_token {
@@ -111,7 +111,7 @@ const char *vigil_canon_word(const char *w, size_t n, vigil_word_class *cls);
 /* Classifies an already canonical token. */
 vigil_word_class vigil_canon_class(const char *w, size_t n);
 /* The particles that join a Spanish street name's words ("Calle de la Reforma", "Av. de los
- * Insurgentes"), lower case ASCII: for enrollment's street forms and the address pattern's check. */
+ * Insurgentes"), lower case ASCII: for enrollment's street forms and the address patterns. */
 #define VIGIL_STREET_PARTICLES 6
 extern const char *const vigil_street_particles[VIGIL_STREET_PARTICLES];
 

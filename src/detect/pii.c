@@ -257,19 +257,18 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
     /* a Mexican address starts with its street type, a US one with its number */
     bool mx = k == VIGIL_PII_ADDRESS && isalpha((unsigned char)p->text[from]);
     if (k == VIGIL_PII_ADDRESS) {
-        size_t after = after_function_words(p->text + from, (size_t)(to - from));
-        if (after && !(mx && joined_name(p->text + from, (size_t)(to - from)))) {
+        /* scanned again from a later start: an implausible address after its last function
+         * word; a Mexican address holding another street type ("Privada 12 y Calle Matamoros
+         * 8421", reported from its leftmost start) from that type */
+        const char *a = p->text + from;
+        size_t n = (size_t)(to - from), again = after_function_words(a, n);
+        if (again && mx && joined_name(a, n))
+            again = 0;
+        if (!again && mx)
+            again = inner_street_type((const unsigned char *)a, n);
+        if (again) {
             if (p->nretry < sizeof p->retry / sizeof *p->retry)
-                p->retry[p->nretry++] = (struct span_){(size_t)from + after, (size_t)to};
-            return 0;
-        }
-        /* a Mexican address holding another street type ("Privada 12 y Calle Matamoros 8421",
-         * reported from its leftmost start) is the one that type starts */
-        size_t inner =
-            mx ? inner_street_type((const unsigned char *)p->text + from, (size_t)(to - from)) : 0;
-        if (inner) {
-            if (p->nretry < sizeof p->retry / sizeof *p->retry)
-                p->retry[p->nretry++] = (struct span_){(size_t)from + inner, (size_t)to};
+                p->retry[p->nretry++] = (struct span_){(size_t)from + again, (size_t)to};
             return 0;
         }
     }
@@ -447,10 +446,11 @@ static bool street_after(const unsigned char *s, size_t len, size_t e)
 }
 
 /* A Mexican address ending with the number that starts at b: the street type, up to six words
- * (letters, digits, any bytes from 0x80), then '#', "no.", "núm.", "número", "nro." or nothing. So a street
- * type is among the eight words before it, with only white space, dots and '#' between them, and
- * ends its word: the type starts at a word boundary, which for vectorscan a byte from 0x80
- * is ("id\xffPrivada" holds the type "Privada"), so every such tail of the word is tried. */
+ * (letters, digits, any bytes from 0x80), then '#', "no.", "núm.", "número", "nro." or nothing.
+ * So a street type is among the eight words before it, with only white space, dots and '#'
+ * between them, and ends its word: the type starts at a word boundary, which for vectorscan a
+ * byte from 0x80 is ("id\xffPrivada" holds the type "Privada"), so every such tail of the word
+ * is tried. */
 static bool street_before(const unsigned char *s, size_t b)
 {
     size_t i = b;

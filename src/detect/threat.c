@@ -1310,8 +1310,6 @@ static const char *skip_sp(const char *p, const char *end)
     return p;
 }
 
-/* Finds amounts written with digits: $50,000, 50k, 50 grand, USD 50000, 50 mil dólares,
- * 1.5 millones de pesos, MXN 200000. */
 /* Currency words after an amount, and their codes; bounties are offered in cryptocurrency too
  * (coins pegged to the dollar count as dollars). */
 static const struct {
@@ -1323,6 +1321,8 @@ static const struct {
     {"bitcoins", "BTC"}, {"eth", "ETH"},    {"ether", "ETH"},            {"xmr", "XMR"},
     {"monero", "XMR"},  {"usdt", "USD"},    {"usdc", "USD"}};
 
+/* Finds amounts written with digits: $50,000, 50k, 50 grand, USD 50000, 50 mil dólares,
+ * 1.5 millones de pesos, MXN 200000, 5 BTC. */
 static size_t find_money(const char *text, size_t len, money *out, size_t cap)
 {
     size_t n = 0;

@@ -72,6 +72,11 @@ static inline int ascii_alnum(unsigned char c)
 {
     return c < 128 && ascii_class[c] >= C_LOWER && ascii_class[c] <= C_DIGIT;
 }
+/* C_LOWER or C_UPPER for an ASCII letter, else another class */
+static inline unsigned case_of(unsigned char c)
+{
+    return c < 128 ? ascii_class[c] : C_SEP;
+}
 
 size_t vigil_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -679,12 +684,6 @@ static bool gap_has_space(const vigil_tokens *t, const unsigned char *s, size_t 
 /* Merges runs of >= 3 one-character tokens separated by the same short separator ("J.o.h.n",
  * "5 5 5 1 2 1 2"). A character that starts a run with another separator belongs to that run:
  * "J e s s i c a B-a-i-l-e-y" is two words. */
-/* C_LOWER or C_UPPER for an ASCII letter, else something else */
-static inline unsigned case_of(unsigned char c)
-{
-    return c < 0x80 ? ascii_class[c] : C_SEP;
-}
-
 static void merge_spelled(vigil_tokens *t, const unsigned char *s)
 {
     size_t w = 0;
