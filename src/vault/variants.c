@@ -159,10 +159,8 @@ static void parse_name(const words *w, size_t comma_at, bool spanish, name_parts
     if (comma_at > 0 && comma_at < n) {
         parts_set(p->last, p->last_n, &p->nlast, 2, w, 0, comma_at);
         size_t given = n - comma_at;
-        size_t nf =
-            (given >= 2 && spanish && vigil_is_given_name(w->buf[comma_at + 1], w->n[comma_at + 1]))
-                ? 2
-                : 1;
+        size_t nf = (given >= 2 && spanish && vigil_is_given_name(w->buf[comma_at + 1],
+                                                                  w->n[comma_at + 1])) ? 2 : 1;
         parts_set(p->first, p->first_n, &p->nfirst, 2, w, comma_at, comma_at + nf);
         parts_set(p->middle, p->middle_n, &p->nmiddle, 4, w, comma_at + nf, n);
         return;
@@ -433,11 +431,13 @@ static vigil_status do_name(ctx *c, const char *value, const char *country, vigi
 
 /* The words written before a Mexican house number ("No.", "Núm.", "Número"), canonical. */
 static const char *const number_words[] = {"no", "num", "numero", "nro"};
+#define NUMBER_WORDS (sizeof number_words / sizeof *number_words)
 
-static bool is_number_word(const char *s, size_t n)
+/* Whether the canonical word s[0..n) is one of list[0..count). */
+static bool in_list(const char *const *list, size_t count, const char *s, size_t n)
 {
-    for (size_t i = 0; i < sizeof number_words / sizeof *number_words; i++)
-        if (strlen(number_words[i]) == n && memcmp(number_words[i], s, n) == 0)
+    for (size_t i = 0; i < count; i++)
+        if (strlen(list[i]) == n && memcmp(list[i], s, n) == 0)
             return true;
     return false;
 }
@@ -445,10 +445,14 @@ static bool is_number_word(const char *s, size_t n)
 /* Whether a canonical word is a particle of a Spanish street name ("de la", "del", "de los"). */
 static bool is_particle(const char *s, size_t n)
 {
-    for (size_t i = 0; i < VIGIL_STREET_PARTICLES; i++)
-        if (strlen(vigil_street_particles[i]) == n && memcmp(vigil_street_particles[i], s, n) == 0)
-            return true;
-    return false;
+    return in_list(vigil_street_particles, VIGIL_STREET_PARTICLES, s, n);
+}
+
+/* Appends the words w[at[k]] for k in [lo, hi) to q. */
+static void push_words(seq *q, const words *w, const size_t *at, size_t lo, size_t hi)
+{
+    for (size_t k = lo; k < hi; k++)
+        seq_push(q, w->buf[at[k]], w->n[at[k]]);
 }
 
 static vigil_status do_address(ctx *c, const char *value, char *err, size_t errlen, size_t idx)
@@ -502,7 +506,7 @@ static vigil_status do_address(ctx *c, const char *value, char *err, size_t errl
         }
         from = 0;
         to = num == SIZE_MAX ? 0 : num;
-        if (to > 1 && is_number_word(w->buf[to - 1], w->n[to - 1]))
+        if (to > 1 && in_list(number_words, NUMBER_WORDS, w->buf[to - 1], w->n[to - 1]))
             to--;
     }
     size_t core = 0;
@@ -555,19 +559,15 @@ static vigil_status do_address(ctx *c, const char *value, char *err, size_t errl
                 seq q;
                 memset(&q, 0, sizeof q);
                 seq_push(&q, w->buf[num], w->n[num]);
-                for (size_t k = 0; k < ns && k < room; k++)
-                    seq_push(&q, w->buf[at[k]], w->n[at[k]]);
+                push_words(&q, w, at, 0, ns < room ? ns : room);
                 add_seq(c, &q, VIGIL_KIND_ADDRESS, 0);
                 memset(&q, 0, sizeof q);
-                for (size_t k = ns > room ? ns - room : 0; k < ns; k++)
-                    seq_push(&q, w->buf[at[k]], w->n[at[k]]);
+                push_words(&q, w, at, ns > room ? ns - room : 0, ns);
                 seq_push(&q, w->buf[num], w->n[num]);
                 add_seq(c, &q, VIGIL_KIND_ADDRESS, 0);
-                for (size_t d = 0;
-                     keep_type && num_last && d < sizeof number_words / sizeof *number_words; d++) {
+                for (size_t d = 0; keep_type && num_last && d < NUMBER_WORDS; d++) {
                     memset(&q, 0, sizeof q);
-                    for (size_t k = ns > room - 1 ? ns - (room - 1) : 0; k < ns; k++)
-                        seq_push(&q, w->buf[at[k]], w->n[at[k]]);
+                    push_words(&q, w, at, ns > room - 1 ? ns - (room - 1) : 0, ns);
                     seq_push(&q, number_words[d], strlen(number_words[d]));
                     seq_push(&q, w->buf[num], w->n[num]);
                     add_seq(c, &q, VIGIL_KIND_ADDRESS, 0);
