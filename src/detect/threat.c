@@ -118,6 +118,10 @@ struct vigil_rules {
     size_t nclass;
     uint64_t *cmask;
     uint64_t *sword, *spre;
+    /* per class, the rules whose last word it can be (ends[c * rw ..]); per rule, how many
+     * tokens after its first its last can be (dmin[i] .. dmax[i]) */
+    uint64_t *ends;
+    uint16_t *dmin, *dmax;
     /* When the masks are short (up to DENSE_SETS sets and DENSE_RULES rules, as the shipped
      * rules are): per class, its set mask then its rule starts (sword | spre), DENSE_W words
      * from dense[c * DENSE_W], so that a document's classes are gathered in registers. */
@@ -199,6 +203,9 @@ void vigil_rules_free(vigil_rules *r)
     free(r->dense);
     free(r->sword);
     free(r->spre);
+    free(r->ends);
+    free(r->dmin);
+    free(r->dmax);
     free(r->starts);
     free(r->cnz);
     free(r->rnz);
@@ -818,13 +825,30 @@ static vigil_status build_classes(vigil_rules *r)
     r->spre = calloc(cb.n * rw, 8);
     rmask = calloc(r->nrules * mw + 1, 8); /* per rule, the sets its words need */
     r->starts = calloc(cb.n, 1);
-    if (!r->cmask || !r->sword || !r->spre || !rmask || !r->starts)
+    r->ends = calloc(cb.n * rw, 8);
+    r->dmin = calloc(r->nrules + 1, sizeof *r->dmin);
+    r->dmax = calloc(r->nrules + 1, sizeof *r->dmax);
+    if (!r->cmask || !r->sword || !r->spre || !rmask || !r->starts || !r->ends || !r->dmin ||
+        !r->dmax)
         goto out;
+    for (size_t i = 0; i < r->nrules; i++) {
+        const rule *ru = &r->rules[i];
+        unsigned words = 0, gaps = 0;
+        for (unsigned k = 0; k < ru->ne; k++) {
+            words += ru->e[k].set >= 0;
+            gaps += ru->e[k].set >= 0 ? 0 : ru->e[k].gap;
+        }
+        r->dmin[i] = (uint16_t)(words - 1);
+        r->dmax[i] = (uint16_t)(words - 1 + gaps);
+    }
     for (size_t c = 0; c < cb.n; c++) {
         const uint64_t *e = cb.key + c * 2 * mw, *p = e + mw;
         for (size_t w = 0; w < mw; w++)
             r->cmask[c * mw + w] = e[w] | p[w];
         for (size_t i = 0; i < r->nrules; i++) {
+            /* a gap is never last: the last element is a word */
+            if (mask_has(r->cmask + c * mw, (size_t)r->rules[i].e[r->rules[i].ne - 1].set))
+                mask_set(r->ends + c * rw, i);
             size_t first = (size_t)r->rules[i].e[0].set;
             if (mask_has(e, first))
                 mask_set(r->sword + c * rw, i);
@@ -1155,6 +1179,78 @@ static size_t rule_starts(const vigil_rules *r, const vigil_tokens *t, const uin
         nat += (live[cls[i] >> 6] >> (cls[i] & 63)) & 1;
     }
     return nat;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* find_matches for the rules d->ok, tried only from the starts a match can have: a match ends
+ * at a word of its rule's last set (ends), dmin to dmax tokens after its first. The threat and
+ * bounty rules' last words ("kill", "address") are rare where their first ones ("i", "for")
+ * are not: of the starts find_matches tries in a post, most are far from any last word.
+ * Exact: the same (start, rule) tries that can succeed, in find_matches' order (start, then
+ * the rules of sword, then of spre, each ascending), so the same matches in the same order.
+ * Returns SIZE_MAX when the tries do not fit in `keys` (the caller uses find_matches). */
+static size_t anchored_matches(const vigil_rules *r, const vigil_tokens *t, const docwords *d,
+                               const uint64_t *seen, uint64_t *keys, size_t maxkeys, tmatch *m,
+                               size_t cap)
+{
+    size_t rw = r->rw, nw = (r->nclass + 63) / 64, nkeys = 0;
+    uint64_t live[SEEN_CLASSES / 64];
+    bool any_live = false;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t lw = 0;
+        for (uint64_t b = seen[w]; b; b &= b - 1) {
+            size_t c = w * 64 + (size_t)__builtin_ctzll(b);
+            uint64_t any = 0;
+            for (size_t x = 0; x < rw; x++)
+                any |= r->ends[c * rw + x] & d->ok[x];
+            lw |= (uint64_t)(any != 0) << (c & 63);
+        }
+        live[w] = lw;
+        any_live |= lw != 0;
+    }
+    const uint32_t *cls = d->cls;
+    for (size_t j = 0; any_live && j < t->n; j++) {
+        if (!((live[cls[j] >> 6] >> (cls[j] & 63)) & 1))
+            continue;
+        for (size_t x = 0; x < rw; x++)
+            for (uint64_t b = r->ends[cls[j] * rw + x] & d->ok[x]; b; b &= b - 1) {
+                size_t ri = x * 64 + (size_t)__builtin_ctzll(b);
+                if (j < r->dmin[ri])
+                    continue;
+                for (size_t s = j > r->dmax[ri] ? j - r->dmax[ri] : 0; s <= j - r->dmin[ri];
+                     s++) {
+                    uint64_t pass;
+                    if (mask_has(r->sword + cls[s] * rw, ri))
+                        pass = 0;
+                    else if (mask_has(r->spre + cls[s] * rw, ri))
+                        pass = 1;
+                    else
+                        continue;
+                    if (nkeys == maxkeys)
+                        return SIZE_MAX;
+                    keys[nkeys++] = (uint64_t)s << 32 | pass << 31 | ri;
+                }
+            }
+    }
+    qsort(keys, nkeys, sizeof *keys, cmp_u64);
+    size_t nm = 0;
+    for (size_t k = 0; k < nkeys && nm < cap; k++) {
+        if (k > 0 && keys[k] == keys[k - 1])
+            continue;
+        uint32_t i = (uint32_t)(keys[k] >> 32), ri = (uint32_t)(keys[k] & 0x7FFFFFFF);
+        tmatch *x = &m[nm];
+        x->rule = ri;
+        x->first = x->last = i;
+        x->npos = 0;
+        if (match_from(r, &r->rules[ri], 0, i, t, d, x))
+            nm++;
+    }
+    return nm;
 }
 
 /* The first match, in find_matches' order, of a strong modifier of okstrong whose last token is
@@ -1810,8 +1906,12 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             }
             if (any_harm) {
                 d.ok = okh;
-                d.nat = rule_starts(r, t, cls, seen, okh, at);
-                nm = find_matches(r, t, &d, m, 256);
+                uint64_t keys[512];
+                nm = anchored_matches(r, t, &d, seen, keys, 512, m, 256);
+                if (nm == SIZE_MAX) {
+                    d.nat = rule_starts(r, t, cls, seen, okh, at);
+                    nm = find_matches(r, t, &d, m, 256);
+                }
             }
             if (nm) {
                 d.ok = ok;
