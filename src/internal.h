@@ -28,7 +28,10 @@ enum {
 typedef struct vigil_tag {
     uint32_t rules; /* threat rules: the word's class and flags (threat.c) */
     uint32_t mhash; /* threat model: the word's hash, from which its pair features are made */
-    int32_t mweight; /* threat model: the word's own features' summed weights (model steps) */
+    int16_t mweight; /* threat model: the word's own features' summed weights (model steps; at
+                      * most 20 features of at most 127 steps) */
+    uint8_t mcount;  /* threat model: the features the word adds after a document's first word
+                      * (its pair and its own) */
 } vigil_tag;
 
 typedef struct vigil_token {
@@ -344,7 +347,8 @@ vigil_status vigil_rules_parse_keys(const vigil_keys *keys, const char *text, vi
 size_t vigil_rules_count(const vigil_rules *r);
 /* The rules' tag of a canonical word with keyed hash `hash` (vigil_tag.rules). */
 uint32_t vigil_rules_word_tag(const vigil_rules *r, const char *w, size_t n, uint64_t hash);
-/* The model's tags of a canonical word with token flags `flags` (vigil_tag.mhash, .mweight). */
+/* The model's tags of a canonical word with token flags `flags` (vigil_tag.mhash, .mweight,
+ * .mcount). */
 void vigil_model_word_tag(const vigil_model *m, const char *w, size_t n, unsigned flags,
                           vigil_tag *out);
 

@@ -141,7 +141,8 @@ static int32_t own_weight(const vigil_model *m, const char *w, size_t l, unsigne
 void vigil_model_word_tag(const vigil_model *m, const char *w, size_t n, unsigned flags,
                           vigil_tag *out)
 {
-    out->mweight = own_weight(m, w, n, flags, &out->mhash);
+    out->mweight = (int16_t)own_weight(m, w, n, flags, &out->mhash);
+    out->mcount = (uint8_t)(1 + own_count(n, flags));
 }
 
 /* The features of a token stream into f (capacity MAX_FEATURES), in order, a feature as many
@@ -214,7 +215,7 @@ static inline __attribute__((always_inline)) int64_t walk(const vigil_model *m,
         const vigil_token *k = &t->v[0];
         prev = k->tag.mhash;
         sum += k->tag.mweight;
-        n += own_count(k->len, k->flags);
+        n += k->tag.mcount - 1u; /* no pair */
         if (top && k->tag.mweight > keep)
             keep = keep_top(top, k, k->tag.mweight);
         size_t safe = 1 + (MAX_FEATURES - 17 - n) / WORD_FEATURES_MAX;
@@ -226,7 +227,7 @@ static inline __attribute__((always_inline)) int64_t walk(const vigil_model *m,
             int32_t add = q[pair_feature(prev, hw, mask)] + k->tag.mweight;
             prev = hw;
             sum += add;
-            n += 1 + own_count(k->len, k->flags);
+            n += k->tag.mcount;
             if (top && add > keep)
                 keep = keep_top(top, k, add);
         }

@@ -289,7 +289,7 @@ static __attribute__((noinline)) bool canon_miss(const scan_ctx *c, vigil_token 
         cc->any_pending = true;
         lens = LENS_PENDING;
     }
-    vigil_tag tag = {0, 0, 0};
+    vigil_tag tag = {0};
     if (n && cc->tagfn)
         cc->tagfn(cc->tagctx, out, n, flags, hash, &tag);
     if (e && n <= 15) {
