@@ -55,7 +55,8 @@ vigil_status vigil_model_builtin(vigil_model **out)
 #define TAG_MONEY 0x80000000u
 #define TAG_EN 0x40000000u
 #define TAG_ES 0x20000000u
-#define TAG_CLASS 0x1FFFFFFFu
+#define TAG_END 0x10000000u /* the word can be a threat or bounty rule's last (harm_end) */
+#define TAG_CLASS 0x0FFFFFFFu
 
 static const char *const label_names[VIGIL_LABEL_COUNT] = {
     "violence", "incitement", "kidnapping", "stalking", "bounty", "weapon"};
@@ -122,6 +123,7 @@ struct vigil_rules {
      * tokens after its first its last can be (dmin[i] .. dmax[i]) */
     uint64_t *ends;
     uint16_t *dmin, *dmax;
+    uint8_t *harm_end; /* per class: 1 when it ends some threat or bounty rule */
     /* When the masks are short (up to DENSE_SETS sets and DENSE_RULES rules, as the shipped
      * rules are): per class, its set mask then its rule starts (sword | spre), DENSE_W words
      * from dense[c * DENSE_W], so that a document's classes are gathered in registers. */
@@ -204,6 +206,7 @@ void vigil_rules_free(vigil_rules *r)
     free(r->sword);
     free(r->spre);
     free(r->ends);
+    free(r->harm_end);
     free(r->dmin);
     free(r->dmax);
     free(r->starts);
@@ -828,8 +831,9 @@ static vigil_status build_classes(vigil_rules *r)
     r->ends = calloc(cb.n * rw, 8);
     r->dmin = calloc(r->nrules + 1, sizeof *r->dmin);
     r->dmax = calloc(r->nrules + 1, sizeof *r->dmax);
+    r->harm_end = calloc(cb.n, 1);
     if (!r->cmask || !r->sword || !r->spre || !rmask || !r->starts || !r->ends || !r->dmin ||
-        !r->dmax)
+        !r->dmax || !r->harm_end)
         goto out;
     for (size_t i = 0; i < r->nrules; i++) {
         const rule *ru = &r->rules[i];
@@ -847,8 +851,10 @@ static vigil_status build_classes(vigil_rules *r)
             r->cmask[c * mw + w] = e[w] | p[w];
         for (size_t i = 0; i < r->nrules; i++) {
             /* a gap is never last: the last element is a word */
-            if (mask_has(r->cmask + c * mw, (size_t)r->rules[i].e[r->rules[i].ne - 1].set))
+            if (mask_has(r->cmask + c * mw, (size_t)r->rules[i].e[r->rules[i].ne - 1].set)) {
                 mask_set(r->ends + c * rw, i);
+                r->harm_end[c] |= !r->rules[i].is_modifier;
+            }
             size_t first = (size_t)r->rules[i].e[0].set;
             if (mask_has(e, first))
                 mask_set(r->sword + c * rw, i);
@@ -1028,11 +1034,12 @@ static void fw_build(vigil_rules *r)
 static const uint64_t lang_count[8] = {0, 1, 1ull << 32, (1ull << 32) + 1,
                                        0, 1, 1ull << 32, (1ull << 32) + 1};
 
-/* A word's tag: its class, TAG_MONEY when it is a thousand/million or currency word, TAG_EN or
+/* A word's tag: its class, TAG_END when it can end a threat or bounty rule, TAG_MONEY when it is a thousand/million or currency word, TAG_EN or
  * TAG_ES when it is an English or Spanish function word. */
 uint32_t vigil_rules_word_tag(const vigil_rules *r, const char *w, size_t n, uint64_t hash)
 {
-    return class_of_word(r, w, n, hash) | (money_trigger(w, n) ? TAG_MONEY : 0) |
+    uint32_t c = class_of_word(r, w, n, hash);
+    return c | (r->harm_end[c] ? TAG_END : 0) | (money_trigger(w, n) ? TAG_MONEY : 0) |
            function_word(r, hash);
 }
 
@@ -1187,36 +1194,22 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* find_matches for the rules d->ok, tried only from the starts a match can have: a match ends
- * at a word of its rule's last set (ends), dmin to dmax tokens after its first. The threat and
- * bounty rules' last words ("kill", "address") are rare where their first ones ("i", "for")
- * are not: of the starts find_matches tries in a post, most are far from any last word.
- * Exact: the same (start, rule) tries that can succeed, in find_matches' order (start, then
- * the rules of sword, then of spre, each ascending), so the same matches in the same order.
- * Returns SIZE_MAX when the tries do not fit in `keys` (the caller uses find_matches). */
+/* find_matches for the threat and bounty rules d->ok, tried only from the starts a match can
+ * have: a match ends at a word of its rule's last set (ends), dmin to dmax tokens after its
+ * first. The threat and bounty rules' last words ("kill", "address") are rare where their
+ * first ones ("i", "for") are not: of the starts find_matches tries in a post, most are far
+ * from any last word. `ends` holds the n tokens whose class ends some such rule (TAG_END), in
+ * order. Exact: the same (start, rule) tries that can succeed, in find_matches' order (start,
+ * then the rules of sword, then of spre, each ascending), so the same matches in the same
+ * order. Returns SIZE_MAX when the tries do not fit in `keys` (the caller uses find_matches). */
 static size_t anchored_matches(const vigil_rules *r, const vigil_tokens *t, const docwords *d,
-                               const uint64_t *seen, uint64_t *keys, size_t maxkeys, tmatch *m,
-                               size_t cap)
+                               const uint32_t *ends, size_t n, uint64_t *keys, size_t maxkeys,
+                               tmatch *m, size_t cap)
 {
-    size_t rw = r->rw, nw = (r->nclass + 63) / 64, nkeys = 0;
-    uint64_t live[SEEN_CLASSES / 64];
-    bool any_live = false;
-    for (size_t w = 0; w < nw; w++) {
-        uint64_t lw = 0;
-        for (uint64_t b = seen[w]; b; b &= b - 1) {
-            size_t c = w * 64 + (size_t)__builtin_ctzll(b);
-            uint64_t any = 0;
-            for (size_t x = 0; x < rw; x++)
-                any |= r->ends[c * rw + x] & d->ok[x];
-            lw |= (uint64_t)(any != 0) << (c & 63);
-        }
-        live[w] = lw;
-        any_live |= lw != 0;
-    }
+    size_t rw = r->rw, nkeys = 0;
     const uint32_t *cls = d->cls;
-    for (size_t j = 0; any_live && j < t->n; j++) {
-        if (!((live[cls[j] >> 6] >> (cls[j] & 63)) & 1))
-            continue;
+    for (size_t a = 0; a < n; a++) {
+        size_t j = ends[a];
         for (size_t x = 0; x < rw; x++)
             for (uint64_t b = r->ends[cls[j] * rw + x] & d->ok[x]; b; b &= b - 1) {
                 size_t ri = x * 64 + (size_t)__builtin_ctzll(b);
@@ -1800,6 +1793,8 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                 uint32_t c = t->v[i].tag.rules;
                 tags |= c;
                 langs += lang_count[c >> 29];
+                at[nat] = (uint32_t)i;
+                nat += (c & TAG_END) != 0;
                 c &= TAG_CLASS;
                 cls[i] = c;
                 seen[c >> 6] |= 1ull << (c & 63);
@@ -1811,9 +1806,12 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                                                            t->v[i].hash);
                 tags |= c;
                 langs += lang_count[c >> 29];
+                bool end = (c & TAG_END) != 0;
                 c &= TAG_CLASS;
                 cls[i] = c;
                 if (few) {
+                    at[nat] = (uint32_t)i;
+                    nat += end;
                     seen[c >> 6] |= 1ull << (c & 63);
                     continue;
                 }
@@ -1907,7 +1905,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             if (any_harm) {
                 d.ok = okh;
                 uint64_t keys[512];
-                nm = anchored_matches(r, t, &d, seen, keys, 512, m, 256);
+                nm = anchored_matches(r, t, &d, at, nat, keys, 512, m, 256);
                 if (nm == SIZE_MAX) {
                     d.nat = rule_starts(r, t, cls, seen, okh, at);
                     nm = find_matches(r, t, &d, m, 256);
