@@ -28,6 +28,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "common_words.h"
 #include "model_default.h"
 #include "rules_default.h"
 
@@ -55,7 +56,7 @@ vigil_status vigil_model_builtin(vigil_model **out)
 #define TAG_MONEY 0x80000000u
 #define TAG_EN 0x40000000u
 #define TAG_ES 0x20000000u
-#define TAG_END 0x10000000u /* the word can be a threat or bounty rule's last (harm_end) */
+#define TAG_ANCHOR 0x10000000u /* the word can be a threat or bounty rule's anchor */
 #define TAG_CLASS 0x0FFFFFFFu
 
 static const char *const label_names[VIGIL_LABEL_COUNT] = {
@@ -119,11 +120,14 @@ struct vigil_rules {
     size_t nclass;
     uint64_t *cmask;
     uint64_t *sword, *spre;
-    /* per class, the rules whose last word it can be (ends[c * rw ..]); per rule, how many
-     * tokens after its first its last can be (dmin[i] .. dmax[i]) */
-    uint64_t *ends;
+    /* Each rule's anchor: its word element whose set is in the fewest posts as far as the
+     * commonest words tell (common_words.h; the last of equals). Per class, the rules whose
+     * anchor it can be (anchors[c * rw ..]); per rule, how many tokens after its first its
+     * anchor can be (dmin[i] .. dmax[i]); per class, 1 when it anchors some threat or bounty
+     * rule (harm_anchor; TAG_ANCHOR in a word's tag). */
+    uint64_t *anchors;
     uint16_t *dmin, *dmax;
-    uint8_t *harm_end; /* per class: 1 when it ends some threat or bounty rule */
+    uint8_t *harm_anchor;
     /* When the masks are short (up to DENSE_SETS sets and DENSE_RULES rules, as the shipped
      * rules are): per class, its set mask then its rule starts (sword | spre), DENSE_W words
      * from dense[c * DENSE_W], so that a document's classes are gathered in registers. */
@@ -205,8 +209,8 @@ void vigil_rules_free(vigil_rules *r)
     free(r->dense);
     free(r->sword);
     free(r->spre);
-    free(r->ends);
-    free(r->harm_end);
+    free(r->anchors);
+    free(r->harm_anchor);
     free(r->dmin);
     free(r->dmax);
     free(r->starts);
@@ -685,6 +689,10 @@ static bool strong_modifier(const rule *ru)
     return ru->is_modifier && ru->weight <= 0.1;
 }
 
+typedef struct commonref commonref;
+static size_t common_refs(const vigil_rules *r, commonref **out);
+static unsigned set_share(const wordset *s, const commonref *c, size_t nc);
+
 /* Builds the word classes, the exact-word table and the prefix table (see struct vigil_rules). */
 static vigil_status build_classes(vigil_rules *r)
 {
@@ -694,6 +702,10 @@ static vigil_status build_classes(vigil_rules *r)
     uint64_t *own = NULL, *chain = NULL, *ex = NULL, *rmask = NULL, *zero = calloc(mw, 8);
     uint64_t *keys = NULL;
     uint32_t *kcls = NULL;
+    int *anchor = NULL; /* per rule, its anchor's set */
+    unsigned *share = NULL; /* per set, set_share */
+    commonref *common = NULL;
+    size_t ncommon = 0;
     wordref *refs = NULL;
     size_t nkeys = 0, npre = 0, nwords = 0;
     /* distinct prefixes, each with the sets that list it (own) */
@@ -828,32 +840,42 @@ static vigil_status build_classes(vigil_rules *r)
     r->spre = calloc(cb.n * rw, 8);
     rmask = calloc(r->nrules * mw + 1, 8); /* per rule, the sets its words need */
     r->starts = calloc(cb.n, 1);
-    r->ends = calloc(cb.n * rw, 8);
+    r->anchors = calloc(cb.n * rw, 8);
     r->dmin = calloc(r->nrules + 1, sizeof *r->dmin);
     r->dmax = calloc(r->nrules + 1, sizeof *r->dmax);
-    r->harm_end = calloc(cb.n, 1);
-    if (!r->cmask || !r->sword || !r->spre || !rmask || !r->starts || !r->ends || !r->dmin ||
-        !r->dmax || !r->harm_end)
+    r->harm_anchor = calloc(cb.n, 1);
+    anchor = calloc(r->nrules + 1, sizeof *anchor);
+    if (!r->cmask || !r->sword || !r->spre || !rmask || !r->starts || !r->anchors || !r->dmin ||
+        !r->dmax || !r->harm_anchor || !anchor)
         goto out;
+    ncommon = common_refs(r, &common);
+    if (!ncommon || !(share = calloc(r->nsets + 1, sizeof *share)))
+        goto out;
+    for (size_t i = 0; i < r->nsets; i++)
+        share[i] = set_share(&r->sets[i], common, ncommon);
     for (size_t i = 0; i < r->nrules; i++) {
         const rule *ru = &r->rules[i];
+        unsigned k = ru->ne - 1; /* a gap is never last */
+        for (unsigned x = ru->ne - 1; x-- > 0;)
+            if (ru->e[x].set >= 0 && share[ru->e[x].set] < share[ru->e[k].set])
+                k = x;
+        anchor[i] = ru->e[k].set;
         unsigned words = 0, gaps = 0;
-        for (unsigned k = 0; k < ru->ne; k++) {
-            words += ru->e[k].set >= 0;
-            gaps += ru->e[k].set >= 0 ? 0 : ru->e[k].gap;
+        for (unsigned x = 0; x < k; x++) {
+            words += ru->e[x].set >= 0;
+            gaps += ru->e[x].set >= 0 ? 0 : ru->e[x].gap;
         }
-        r->dmin[i] = (uint16_t)(words - 1);
-        r->dmax[i] = (uint16_t)(words - 1 + gaps);
+        r->dmin[i] = (uint16_t)words;
+        r->dmax[i] = (uint16_t)(words + gaps);
     }
     for (size_t c = 0; c < cb.n; c++) {
         const uint64_t *e = cb.key + c * 2 * mw, *p = e + mw;
         for (size_t w = 0; w < mw; w++)
             r->cmask[c * mw + w] = e[w] | p[w];
         for (size_t i = 0; i < r->nrules; i++) {
-            /* a gap is never last: the last element is a word */
-            if (mask_has(r->cmask + c * mw, (size_t)r->rules[i].e[r->rules[i].ne - 1].set)) {
-                mask_set(r->ends + c * rw, i);
-                r->harm_end[c] |= !r->rules[i].is_modifier;
+            if (mask_has(r->cmask + c * mw, (size_t)anchor[i])) {
+                mask_set(r->anchors + c * rw, i);
+                r->harm_anchor[c] |= !r->rules[i].is_modifier;
             }
             size_t first = (size_t)r->rules[i].e[0].set;
             if (mask_has(e, first))
@@ -890,6 +912,9 @@ out:
     free(cb.key);
     free(cb.slot);
     free(rmask);
+    free(anchor);
+    free(share);
+    free(common);
     free(refs);
     free(own);
     free(chain);
@@ -1029,17 +1054,84 @@ static void fw_build(vigil_rules *r)
         }
 }
 
+/* The common words with their keyed hashes and canonical forms (set_share). */
+typedef struct commonref {
+    uint64_t hash;
+    char canon[24];
+    size_t len;
+    unsigned per10k;
+} commonref;
+
+static int cmp_commonref(const void *a, const void *b)
+{
+    uint64_t x = ((const commonref *)a)->hash, y = ((const commonref *)b)->hash;
+    return x < y ? -1 : x > y;
+}
+
+/* The common words of common_words.h, and the function words not among them as if in a fifth
+ * of posts (Spanish ones: there is no Spanish corpus to count), sorted by hash, into *out;
+ * returns how many, 0 when out of memory. */
+static size_t common_refs(const vigil_rules *r, commonref **out)
+{
+    size_t ncommon = sizeof common_words / sizeof *common_words, n = 0;
+    commonref *c = calloc(ncommon + 2 * 52, sizeof *c);
+    if (!c)
+        return 0;
+    for (size_t i = 0; i < ncommon + 2 * 52; i++) {
+        const char *w;
+        unsigned per10k = 2000;
+        if (i < ncommon) {
+            w = common_words[i].word;
+            per10k = common_words[i].per10k;
+        } else if (!(w = function_words[(i - ncommon) / 52][(i - ncommon) % 52])) {
+            continue;
+        }
+        size_t len = vigil_canon_one(w, c[n].canon, sizeof c[n].canon);
+        if (!len)
+            continue;
+        c[n].len = len;
+        c[n].hash = vigil_hash_token(r->keys, c[n].canon, len);
+        c[n].per10k = per10k;
+        bool dup = false; /* a function word that is a common word too */
+        for (size_t k = 0; k < n && i >= ncommon; k++)
+            dup |= c[k].hash == c[n].hash;
+        n += !dup;
+    }
+    qsort(c, n, sizeof *c, cmp_commonref);
+    *out = c;
+    return n;
+}
+
+/* How many posts in 10,000 may have a word of set s, as far as the common words tell (an
+ * upper bound: the sum of its words' shares, by the word itself or by a prefix of it). */
+static unsigned set_share(const wordset *s, const commonref *c, size_t nc)
+{
+    unsigned share = 0;
+    for (size_t i = 0; i < s->nhash; i++) {
+        commonref key = {.hash = s->hash[i]};
+        const commonref *f = bsearch(&key, c, nc, sizeof *c, cmp_commonref);
+        share += f ? f->per10k : 0;
+    }
+    for (size_t i = 0; i < s->nprefix; i++) {
+        size_t pn = strlen(s->prefix[i]);
+        for (size_t k = 0; k < nc; k++)
+            if (c[k].len >= pn && memcmp(c[k].canon, s->prefix[i], pn) == 0)
+                share += c[k].per10k;
+    }
+    return share;
+}
+
 /* The function-word counts of a document, English in the high half, added per token from its
  * tag's top three bits (money, English, Spanish) */
 static const uint64_t lang_count[8] = {0, 1, 1ull << 32, (1ull << 32) + 1,
                                        0, 1, 1ull << 32, (1ull << 32) + 1};
 
-/* A word's tag: its class, TAG_END when it can end a threat or bounty rule, TAG_MONEY when it is a thousand/million or currency word, TAG_EN or
+/* A word's tag: its class, TAG_ANCHOR when it can anchor a threat or bounty rule, TAG_MONEY when it is a thousand/million or currency word, TAG_EN or
  * TAG_ES when it is an English or Spanish function word. */
 uint32_t vigil_rules_word_tag(const vigil_rules *r, const char *w, size_t n, uint64_t hash)
 {
     uint32_t c = class_of_word(r, w, n, hash);
-    return c | (r->harm_end[c] ? TAG_END : 0) | (money_trigger(w, n) ? TAG_MONEY : 0) |
+    return c | (r->harm_anchor[c] ? TAG_ANCHOR : 0) | (money_trigger(w, n) ? TAG_MONEY : 0) |
            function_word(r, hash);
 }
 
@@ -1195,23 +1287,23 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* find_matches for the threat and bounty rules d->ok, tried only from the starts a match can
- * have: a match ends at a word of its rule's last set (ends), dmin to dmax tokens after its
- * first. The threat and bounty rules' last words ("kill", "address") are rare where their
- * first ones ("i", "for") are not: of the starts find_matches tries in a post, most are far
- * from any last word. `ends` holds the n tokens whose class ends some such rule (TAG_END), in
- * order. Exact: the same (start, rule) tries that can succeed, in find_matches' order (start,
- * then the rules of sword, then of spre, each ascending), so the same matches in the same
- * order. Returns SIZE_MAX when the tries do not fit in `keys` (the caller uses find_matches). */
+ * have: a match has its rule's anchor word (anchors) dmin to dmax tokens after its first, and
+ * anchors ("kill", "address") are rare where first words ("i", "for") are not: of the starts
+ * find_matches tries in a post, most are far from any anchor. `at` holds the n tokens whose
+ * class anchors some such rule (TAG_ANCHOR), in order. Exact: the same (start, rule) tries
+ * that can succeed, in find_matches' order (start, then the rules of sword, then of spre, each
+ * ascending), so the same matches in the same order. Returns SIZE_MAX when the tries do not
+ * fit in `keys` (the caller uses find_matches). */
 static size_t anchored_matches(const vigil_rules *r, const vigil_tokens *t, const docwords *d,
-                               const uint32_t *ends, size_t n, uint64_t *keys, size_t maxkeys,
+                               const uint32_t *at, size_t n, uint64_t *keys, size_t maxkeys,
                                tmatch *m, size_t cap)
 {
     size_t rw = r->rw, nkeys = 0;
     const uint32_t *cls = d->cls;
     for (size_t a = 0; a < n; a++) {
-        size_t j = ends[a];
+        size_t j = at[a];
         for (size_t x = 0; x < rw; x++)
-            for (uint64_t b = r->ends[cls[j] * rw + x] & d->ok[x]; b; b &= b - 1) {
+            for (uint64_t b = r->anchors[cls[j] * rw + x] & d->ok[x]; b; b &= b - 1) {
                 size_t ri = x * 64 + (size_t)__builtin_ctzll(b);
                 if (j < r->dmin[ri])
                     continue;
@@ -1794,7 +1886,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                 tags |= c;
                 langs += lang_count[c >> 29];
                 at[nat] = (uint32_t)i;
-                nat += (c & TAG_END) != 0;
+                nat += (c & TAG_ANCHOR) != 0;
                 c &= TAG_CLASS;
                 cls[i] = c;
                 seen[c >> 6] |= 1ull << (c & 63);
@@ -1806,7 +1898,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                                                            t->v[i].hash);
                 tags |= c;
                 langs += lang_count[c >> 29];
-                bool end = (c & TAG_END) != 0;
+                bool end = (c & TAG_ANCHOR) != 0;
                 c &= TAG_CLASS;
                 cls[i] = c;
                 if (few) {

@@ -346,6 +346,48 @@ static const char *modifier_name(const vigil_explain *x, const char *missing)
 }
 
 /* --explain: the model's entry names the words behind its score, strongest first. */
+/* Threat and bounty rules are looked for from their anchor, the element whose words are in
+ * the fewest posts (the last of equals), back to where they can start: found with every gap
+ * size before and after the anchor, whichever element it is, and in a document with more
+ * tries than that search keeps (it then tries every start). */
+TEST(rules_found_from_their_rarest_word)
+{
+    /* anchored on "snarf": "the" is in most posts, "blorp" ties with it and comes first */
+    const char *mid = "rule violence 0.9: blorp ~2 snarf ~3 the\n";
+    CHECK_EQ_INT(labels_under(mid, "blorp snarf the"), L(VIOLENCE));
+    CHECK_EQ_INT(labels_under(mid, "blorp cat snarf the"), L(VIOLENCE));
+    CHECK_EQ_INT(labels_under(mid, "blorp cat dog snarf cat dog owl the"), L(VIOLENCE));
+    CHECK_EQ_INT(labels_under(mid, "cat blorp dog snarf owl the"), L(VIOLENCE));
+    CHECK_EQ_INT(labels_under(mid, "blorp cat dog owl snarf the"), 0);
+    CHECK_EQ_INT(labels_under(mid, "blorp snarf cat dog owl emu the"), 0);
+    CHECK_EQ_INT(labels_under(mid, "the snarf blorp"), 0);
+    CHECK_EQ_INT(labels_under(mid, "blorp the snarf"), 0);
+    /* anchored on its first word ("you" and "the" are common) */
+    const char *first = "rule stalking 0.9: blorp ~1 you ~2 the\n";
+    CHECK_EQ_INT(labels_under(first, "blorp you the"), L(STALKING));
+    CHECK_EQ_INT(labels_under(first, "blorp cat you cat dog the"), L(STALKING));
+    CHECK_EQ_INT(labels_under(first, "you blorp the"), 0);
+    /* two rules sharing an anchor, one match each, and a start that begins both */
+    const char *two = "rule violence 0.9: zork ~2 snarf\nrule bounty 0.9: zork snarf ~1 the\n";
+    CHECK_EQ_INT(labels_under(two, "zork snarf the"), L(VIOLENCE) | L(BOUNTY));
+    CHECK_EQ_INT(labels_under(two, "zork cat snarf the"), L(VIOLENCE));
+    /* 700 anchors with a start each before the match at the end; and the match first */
+    static char many[16384];
+    many[0] = '\0';
+    for (int i = 0; i < 700; i++)
+        strcat(many, "blorp snarf cat dog owl emu ");
+    strcat(many, "blorp snarf the");
+    CHECK_EQ_INT(labels_under(mid, many), L(VIOLENCE));
+    strcpy(many, "blorp snarf the ");
+    for (int i = 0; i < 700; i++)
+        strcat(many, "blorp snarf cat dog owl emu ");
+    CHECK_EQ_INT(labels_under(mid, many), L(VIOLENCE));
+    many[0] = '\0';
+    for (int i = 0; i < 700; i++)
+        strcat(many, "blorp snarf cat dog owl emu ");
+    CHECK_EQ_INT(labels_under(mid, many), 0);
+}
+
 TEST(model_words_behind_the_score)
 {
     vigil_model *m = use_builtin_model();
@@ -841,6 +883,7 @@ TEST(results_do_not_depend_on_the_buffer_address)
 }
 
 HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
+             T(rules_found_from_their_rarest_word),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
              T(model_words_behind_the_score), T(model_context_must_reach_its_words),
