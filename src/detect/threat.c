@@ -1286,7 +1286,31 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* find_matches for the threat and bounty rules d->ok, tried only from the starts a match can
+/* Whether the document (its sets, has) has every set rule ri needs. */
+static inline bool has_sets(const vigil_rules *r, size_t ri, const uint64_t *has)
+{
+    uint64_t lack = 0;
+    for (uint32_t k = r->rnz_at[ri]; k < r->rnz_at[ri + 1]; k++)
+        lack |= r->rnz[k].m & ~has[r->rnz[k].w];
+    return !lack;
+}
+
+/* The rules of cand whose every set the document has, into ok (rw words). */
+static void rules_with_sets(const vigil_rules *r, const uint64_t *cand, const uint64_t *has,
+                            uint64_t *ok)
+{
+    for (size_t x = 0; x < r->rw; x++) {
+        ok[x] = 0;
+        for (uint64_t b = cand[x]; b; b &= b - 1) {
+            size_t ri = x * 64 + (size_t)__builtin_ctzll(b);
+            if (ri < r->nrules && has_sets(r, ri, has))
+                ok[x] |= b & -b;
+        }
+    }
+}
+
+/* find_matches for the threat and bounty rules d->ok whose every set the document has (d->has;
+ * asked of a rule when an anchor of it is met), tried only from the starts a match can
  * have: a match has its rule's anchor word (anchors) dmin to dmax tokens after its first, and
  * anchors ("kill", "address") are rare where first words ("i", "for") are not: of the starts
  * find_matches tries in a post, most are far from any anchor. `at` holds the n tokens whose
@@ -1300,12 +1324,19 @@ static size_t anchored_matches(const vigil_rules *r, const vigil_tokens *t, cons
 {
     size_t rw = r->rw, nkeys = 0;
     const uint32_t *cls = d->cls;
+    uint64_t asked[MAX_RULES / 64], ok[MAX_RULES / 64]; /* has_sets, asked once per rule */
+    memset(asked, 0, rw * sizeof *asked);
+    memset(ok, 0, rw * sizeof *ok);
     for (size_t a = 0; a < n; a++) {
         size_t j = at[a];
         for (size_t x = 0; x < rw; x++)
             for (uint64_t b = r->anchors[cls[j] * rw + x] & d->ok[x]; b; b &= b - 1) {
                 size_t ri = x * 64 + (size_t)__builtin_ctzll(b);
-                if (j < r->dmin[ri])
+                if (!(asked[x] & b & -b)) {
+                    asked[x] |= b & -b;
+                    ok[x] |= has_sets(r, ri, d->has) ? b & -b : 0;
+                }
+                if (j < r->dmin[ri] || !(ok[x] & b & -b))
                     continue;
                 for (size_t s = j > r->dmax[ri] ? j - r->dmax[ri] : 0; s <= j - r->dmin[ri];
                      s++) {
@@ -1960,25 +1991,16 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                         cand[x] |= r->sword[c * r->rw + x] | r->spre[c * r->rw + x];
                 }
             }
-        /* the rules whose every set is in the document */
-        memset(ok, 0, r->rw * sizeof *ok);
-        for (size_t x = 0; starts && x < r->rw; x++)
-            for (uint64_t b = cand[x]; b; b &= b - 1) {
-                size_t ri = x * 64 + (size_t)__builtin_ctzll(b);
-                if (ri >= r->nrules)
-                    break;
-                uint64_t lack = 0;
-                for (uint32_t k = r->rnz_at[ri]; k < r->rnz_at[ri + 1]; k++)
-                    lack |= r->rnz[k].m & ~has[r->rnz[k].w];
-                if (!lack)
-                    mask_set(ok, ri);
-            }
-        /* and that apply to the document's languages */
+        /* the rules some token starts that apply to the document's languages; whether the
+         * document has every set one needs is asked when it matters (most never do) */
         const uint64_t *lang_ok = r->lang_ok[doc_langs(langs >> 32, langs & 0xFFFFFFFF)];
         for (size_t x = 0; x < r->rw; x++)
-            ok[x] &= lang_ok[x];
+            cand[x] &= lang_ok[x];
+        memset(ok, 0, r->rw * sizeof *ok);
         docwords d = {cls, has, at, nat, ok};
         if (!few) {
+            if (starts)
+                rules_with_sets(r, cand, has, ok);
             nm = find_matches(r, t, &d, m, 256);
         } else if (starts) {
             /* Context modifiers (negations, reported speech, fiction, idioms) match in most
@@ -1988,34 +2010,41 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
              * has every rule matched, as always, and in the others the model's context is
              * looked for only where it can be (strong_before): matching every modifier of
              * every post was a sixth of all-detector time. */
-            uint64_t okh[MAX_RULES / 64];
+            uint64_t candh[MAX_RULES / 64];
             bool any_harm = false;
             for (size_t x = 0; x < r->rw; x++) {
-                okh[x] = ok[x] & r->harm[x];
-                any_harm |= okh[x] != 0;
+                candh[x] = cand[x] & r->harm[x];
+                any_harm |= candh[x] != 0;
             }
-            if (any_harm) {
-                d.ok = okh;
+            if (any_harm && nat) {
+                d.ok = candh;
                 uint64_t keys[512];
                 nm = anchored_matches(r, t, &d, at, nat, keys, 512, m, 256);
                 if (nm == SIZE_MAX) {
+                    uint64_t okh[MAX_RULES / 64];
+                    rules_with_sets(r, candh, has, okh);
+                    d.ok = okh;
                     d.nat = rule_starts(r, t, cls, seen, okh, at);
                     nm = find_matches(r, t, &d, m, 256);
                 }
             }
             if (nm) {
+                rules_with_sets(r, cand, has, ok);
                 d.ok = ok;
                 d.nat = rule_starts(r, t, cls, seen, ok, at);
                 nm = find_matches(r, t, &d, m, 256);
             }
         }
         if (few && !nm) {
+            uint64_t cands[MAX_RULES / 64];
             for (size_t x = 0; x < DENSE_RULES / 64; x++) /* strong_before reads that many */
                 okstrong[x] = 0;
-            for (size_t x = 0; x < r->rw; x++) {
-                okstrong[x] = ok[x] & r->strong[x];
+            for (size_t x = 0; x < r->rw; x++)
+                cands[x] = cand[x] & r->strong[x];
+            if (starts)
+                rules_with_sets(r, cands, has, okstrong);
+            for (size_t x = 0; x < r->rw; x++)
                 any_strong |= okstrong[x] != 0;
-            }
         }
         if (tagged)
             money_words = (tags & TAG_MONEY) != 0;

@@ -307,6 +307,42 @@ TEST(words_and_prefixes_in_many_sets)
                  L(WEAPON));
     CHECK_EQ_INT(labels_under(rs, "gunner show"), L(WEAPON));
     CHECK_EQ_INT(labels_under("rule bounty 0.9: gunner show\n", "gunner show"), L(BOUNTY));
+    /* more word classes than a document's class bits hold (8,192): 12,000 words (i and l
+     * fold to one letter, so some are one word), each in its own combination of 14 lists
+     * that rules use (lines are at most 4,095 bytes: list l is the lists l0 to l23, each of
+     * the words of 500 k); every start is tried */
+    size_t cap = 14 * 12000 * 8 + 16384, n = 0;
+    char *huge = malloc(cap);
+    CHECK(huge != NULL);
+    if (huge) {
+        char alt[14][256] = {{0}};
+        for (int l = 0; l < 14; l++)
+            for (int part = 0; part < 24; part++) {
+                n += (size_t)snprintf(huge + n, cap - n, "list l%c%d: zzz", 'a' + l, part);
+                for (int k = part * 500; k < part * 500 + 500; k++)
+                    if ((k + 1) >> l & 1)
+                        n += (size_t)snprintf(huge + n, cap - n, " zq%c%c%c", 'a' + k / 676,
+                                              'a' + k / 26 % 26, 'a' + k % 26);
+                n += (size_t)snprintf(huge + n, cap - n, "\n");
+                snprintf(alt[l] + strlen(alt[l]), sizeof alt[l] - strlen(alt[l]), "%s@l%c%d",
+                         part ? "|" : "", 'a' + l, part);
+            }
+        n += (size_t)snprintf(huge + n, cap - n,
+                              "rule violence 0.9: %s ~1 zzbang\nrule stalking 0.9: %s %s\n",
+                              alt[0], alt[1], alt[2]);
+        for (int l = 3; l < 14; l++)
+            n += (size_t)snprintf(huge + n, cap - n, "rule weapon 0.9: %s zzgun\n", alt[l]);
+        /* word k is zq + k in base 26: k = 0 is in list a, k = 5 in lists b and c */
+        CHECK_EQ_INT(labels_under(huge, "zqaaa zzbang"), L(VIOLENCE));
+        CHECK_EQ_INT(labels_under(huge, "zqaaa cat zzbang"), L(VIOLENCE));
+        CHECK_EQ_INT(labels_under(huge, "zqaab zzbang"), 0);
+        CHECK_EQ_INT(labels_under(huge, "zqaaf zqaaf and zqaaa zzbang"),
+                     L(STALKING) | L(VIOLENCE));
+        CHECK_EQ_INT(labels_under(huge, "zqaaf cat zqaaf"), 0);
+        CHECK_EQ_INT(labels_under(huge, "zqaah zzgun"), L(WEAPON)); /* k = 7: in list d */
+        CHECK_EQ_INT(labels_under(huge, "zqaag zzgun"), 0);
+        free(huge);
+    }
     CHECK_EQ_INT(labels_under(rs, ""), 0);
 }
 
