@@ -76,9 +76,9 @@ struct exactslot {
 typedef struct wordset {
     uint64_t *hash;
     char **word; /* the canonical word of each hash (build_classes) */
-    size_t nhash;
+    size_t nhash, hcap, wcap;
     char **prefix;
-    size_t nprefix;
+    size_t nprefix, pcap;
 } wordset;
 
 typedef struct elem {
@@ -240,24 +240,17 @@ static vigil_status set_add(vigil_rules *r, wordset *s, const char *w, size_t n,
     const char *c = vigil_token_str(tk, 0);
     size_t cl = tk->v[0].len;
     if (prefix) {
-        char **p = realloc(s->prefix, (s->nprefix + 1) * sizeof *p);
-        if (!p)
-            return VIGIL_ERR_NOMEM;
-        s->prefix = p;
-        if (!(p[s->nprefix] = strndup(c, cl)))
+        if (vigil_grow(&s->prefix, &s->pcap, s->nprefix + 1, sizeof *s->prefix, 4) != VIGIL_OK ||
+            !(s->prefix[s->nprefix] = strndup(c, cl)))
             return VIGIL_ERR_NOMEM;
         s->nprefix++;
         return VIGIL_OK;
     }
-    uint64_t *h = realloc(s->hash, (s->nhash + 1) * sizeof *h);
-    if (h)
-        s->hash = h;
-    char **wd = realloc(s->word, (s->nhash + 1) * sizeof *wd);
-    if (wd)
-        s->word = wd;
-    if (!h || !wd || !(wd[s->nhash] = strndup(c, cl)))
+    if (vigil_grow(&s->hash, &s->hcap, s->nhash + 1, sizeof *s->hash, 4) != VIGIL_OK ||
+        vigil_grow(&s->word, &s->wcap, s->nhash + 1, sizeof *s->word, 4) != VIGIL_OK ||
+        !(s->word[s->nhash] = strndup(c, cl)))
         return VIGIL_ERR_NOMEM;
-    h[s->nhash++] = vigil_hash_token(r->keys, c, cl);
+    s->hash[s->nhash++] = vigil_hash_token(r->keys, c, cl);
     return VIGIL_OK;
 }
 
