@@ -319,6 +319,7 @@ typedef struct vigil_threat_state {
     bool tagged;               /* the tokens carry tags for these rules and this model */
     bool model_features;       /* explain the model's score by its strongest words */
     vigil_model_feature features[VIGIL_MODEL_FEATURES];
+    uint32_t feature_tokens[VIGIL_MODEL_FEATURES]; /* the token of each */
     uint32_t *cls;             /* the tokens' word classes (threat.c), ncls of room */
     size_t ncls;
 } vigil_threat_state;
@@ -334,9 +335,11 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *m, con
 double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, bool tagged);
 /* vigil_model_predict, and the cap words of t that add most to the model's log-odds (own
  * features and the pair each ends, scaled as in the score) into top, strongest first, only
- * those adding something, *ntop of them. One pass over the words for both. */
+ * those adding something, *ntop of them, with their token indexes into `tokens` unless it is
+ * NULL. One pass over the words for both. */
 double vigil_model_predict_top(const vigil_model *m, const vigil_tokens *t, bool tagged,
-                               vigil_model_feature *top, size_t cap, size_t *ntop);
+                               vigil_model_feature *top, uint32_t *tokens, size_t cap,
+                               size_t *ntop);
 vigil_status vigil_model_from_memory(const void *data, size_t size, vigil_model **out, char *err,
                                      size_t errlen);
 /* Compiles rules from one text only (no built-in rules); for tests and the fuzzer. */

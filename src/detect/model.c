@@ -171,6 +171,8 @@ static double sigmoid(double z);
 
 typedef struct topk {
     vigil_model_feature *out;
+    uint32_t *tokens; /* the index of each one's token, or NULL */
+    const vigil_token *base;
     size_t n, cap;
 } topk;
 
@@ -182,9 +184,13 @@ static int32_t keep_top(topk *k, const vigil_token *tok, int32_t add)
     size_t at = k->n < k->cap ? k->n++ : k->cap - 1;
     while (at > 0 && k->out[at - 1].weight < add) {
         k->out[at] = k->out[at - 1];
+        if (k->tokens)
+            k->tokens[at] = k->tokens[at - 1];
         at--;
     }
     k->out[at] = (vigil_model_feature){tok->start, tok->end, add};
+    if (k->tokens)
+        k->tokens[at] = (uint32_t)(tok - k->base);
     return k->n == k->cap ? (int32_t)k->out[k->n - 1].weight : 0;
 }
 
@@ -292,12 +298,13 @@ double vigil_model_predict(const vigil_model *m, const vigil_tokens *t, bool tag
 }
 
 double vigil_model_predict_top(const vigil_model *m, const vigil_tokens *t, bool tagged,
-                               vigil_model_feature *top, size_t cap, size_t *ntop)
+                               vigil_model_feature *top, uint32_t *tokens, size_t cap,
+                               size_t *ntop)
 {
     *ntop = 0;
     if (!m)
         return 0;
-    topk k = {top, 0, cap};
+    topk k = {top, tokens, t->v, 0, cap};
     size_t n;
     double sum = (double)walk(m, t, tagged, &n, cap ? &k : NULL) * m->scale;
     for (size_t i = 0; i < k.n; i++)

@@ -1396,20 +1396,6 @@ static const rule *strong_before(const vigil_rules *r, const vigil_tokens *t, co
     return NULL;
 }
 
-/* The token that starts at byte `start` (the first starting there or after). */
-static size_t token_at(const vigil_tokens *t, size_t start)
-{
-    size_t lo = 0, hi = t->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (t->v[mid].start < start)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* True when the text has the bytes seq[0..n) (n >= 1); memchr on the first byte, which in the
  * callers' sequences (the lead byte of a quotation mark) is rare. glibc's memmem was six times
  * slower here. */
@@ -2140,13 +2126,14 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
         size_t ntop = 0;
         double raw = any_mod || any_quote || ts->model_features
                          ? vigil_model_predict_top(model, t, ts->tagged, ts->features,
+                                                   ts->feature_tokens,
                                                    ts->model_features ? VIGIL_MODEL_FEATURES
                                                                       : MODEL_CONTEXT_WORDS,
                                                    &ntop)
                          : vigil_model_predict(model, t, ts->tagged);
         bool reach = any_mod || any_quote;
         for (size_t w = 0; w < ntop && w < MODEL_CONTEXT_WORDS && ctx == 1.0 && reach; w++) {
-            size_t at = token_at(t, ts->features[w].start);
+            size_t at = ts->feature_tokens[w];
             const rule *sm = any_strong ? strong_before(r, t, ts->cls, okstrong, at) : NULL;
             if (sm) {
                 ctx = 0.5;

@@ -196,8 +196,8 @@ TEST(tagged_prediction_equals_untagged)
         CHECK(memcmp(&tagged, &untagged, sizeof tagged) == 0);
         vigil_model_feature wa[5], wb[5];
         size_t na, nb;
-        double pa = vigil_model_predict_top(m, &t, true, wa, 5, &na);
-        double pb = vigil_model_predict_top(m, &t, false, wb, 5, &nb);
+        double pa = vigil_model_predict_top(m, &t, true, wa, NULL, 5, &na);
+        double pb = vigil_model_predict_top(m, &t, false, wb, NULL, 5, &nb);
         CHECK(memcmp(&pa, &tagged, sizeof pa) == 0 && memcmp(&pb, &tagged, sizeof pb) == 0);
         CHECK(na == nb && memcmp(wa, wb, na * sizeof *wa) == 0);
     }
