@@ -195,11 +195,15 @@ TEST(tagged_prediction_equals_untagged)
         double untagged = vigil_model_predict(m, &t, false);
         CHECK(memcmp(&tagged, &untagged, sizeof tagged) == 0);
         vigil_model_feature wa[5], wb[5];
+        uint32_t tok[5];
         size_t na, nb;
-        double pa = vigil_model_predict_top(m, &t, true, wa, NULL, 5, &na);
+        double pa = vigil_model_predict_top(m, &t, true, wa, tok, 5, &na);
         double pb = vigil_model_predict_top(m, &t, false, wb, NULL, 5, &nb);
         CHECK(memcmp(&pa, &tagged, sizeof pa) == 0 && memcmp(&pb, &tagged, sizeof pb) == 0);
         CHECK(na == nb && memcmp(wa, wb, na * sizeof *wa) == 0);
+        for (size_t k = 0; k < na; k++) /* each word's token */
+            CHECK(tok[k] < t.n && t.v[tok[k]].start == wa[k].start &&
+                  t.v[tok[k]].end == wa[k].end);
     }
     vigil_canon_cache_free(cache);
     vigil_model_free(m);
