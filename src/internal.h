@@ -54,6 +54,7 @@ typedef struct vigil_tokens {
     char *spare; /* vigil_tokenize_scan: the folded characters, canonicalized into chars */
     size_t scap;
     size_t nspelled; /* tokens merged from spelled runs */
+    bool at_sign;    /* the text has an '@' that separates words (not a letter "a") */
     uint64_t taggen; /* the tagger generation of the tokens' tags; 0: no tags */
 } vigil_tokens;
 
@@ -241,6 +242,9 @@ void vigil_index_foreach(const vigil_index *ix, vigil_entry_fn fn, void *user);
  * written before this filter existed has it set for every token. */
 #define VIGIL_LENS_SECOND 40
 #define VIGIL_LENS_SECONDS (0x1FCull << VIGIL_LENS_SECOND)
+/* ... and, set by the tokenizer (not the index), VIGIL_LENS_ATDOT on the words "at" and "dot":
+ * the scan looks for e-mail addresses spelled out with them only where they are. */
+#define VIGIL_LENS_ATDOT (1ull << 62)
 uint64_t vigil_index_first_lens(const vigil_index *ix, uint64_t token_hash);
 /* Whether the filter has the second tokens (else every token passes as one: an index written
  * before them, or enrolled over such an index). */

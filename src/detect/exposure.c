@@ -50,6 +50,9 @@ struct vigil_scanner {
     uint64_t *found;  /* two bit sets of nfound words: a bit per enrolled person */
     size_t nfound;    /* (0 until a document first needs them; weak_and_relatives) */
     const char *text;
+    uint64_t h_at, h_dot; /* the keyed hashes of the words "at" and "dot" (match_spelled_emails) */
+    uint32_t atdot[16];   /* the document's first of them (match_ngrams) */
+    size_t natdot;        /* how many it has (more than 16: all tokens are looked at) */
     /* result */
     vigil_person_hit *people;
     size_t pcap;
@@ -71,6 +74,8 @@ vigil_status vigil_scanner_create(const vigil_vault *vault, vigil_scanner **out)
     s->vault = vault;
     s->ix = vigil_vault_index(vault);
     s->keys = vigil_vault_keys(vault);
+    s->h_at = vigil_hash_token(s->keys, "at", 2);
+    s->h_dot = vigil_hash_token(s->keys, "dot", 3);
     s->cache = vigil_canon_cache_new();
     char err[256];
     vigil_status st =
@@ -296,6 +301,12 @@ static void match_ngrams(vigil_scanner *s, uint64_t classes)
         for (size_t a = 0; a < na; a++) {
             size_t i = at[a];
             uint64_t all = t[i].lens & classes;
+            if (all & VIGIL_LENS_ATDOT) { /* no form starts with it: only noted */
+                if (s->natdot < 16)
+                    s->atdot[s->natdot] = (uint32_t)i;
+                s->natdot++;
+                all &= ~VIGIL_LENS_ATDOT;
+            }
             /* the two classes every short word may carry ("the 123" could start a plate),
              * ruled out here for most tokens before any probe work */
             if ((all & numnext) &&
@@ -362,6 +373,114 @@ static void match_spelled(vigil_scanner *s)
             }
         }
     }
+}
+
+/* An e-mail address written with "at" and "dot" is registered in its four usual forms
+ * (do_email) when they are at most VIGIL_NGRAM_MAX tokens, which "first dot last at agency dot
+ * state dot gov" (9) and a long address with "at" are not, nor are mixes ("first.last at agency
+ * dot gov"). So each "at" (or '@') between two chains of words (linked by "dot" or by a single
+ * '.', '-', '_' or '+'; the domain's by "dot", '.' or '-', at least two words) is looked up as
+ * the address's bare words (the form written with '@' and '.'): the whole domain chain after
+ * it, and each tail of the local chain before it (where the local part starts is not known). */
+static void on_email(void *user, uint32_t value)
+{
+    vigil_scanner *s = user;
+    if ((value & VIGIL_V_KIND_MASK) >> VIGIL_V_KIND_SHIFT != VIGIL_KIND_EMAIL ||
+        (value & VIGIL_V_WEAK))
+        return;
+    uint32_t start = s->tok.v[s->cur_i].start, end = s->tok.v[s->cur_j].end;
+    const uint32_t who = VIGIL_V_PERSON_MASK | VIGIL_V_KIND_MASK;
+    for (size_t k = 0; k < s->nhits; k++) /* a form that was registered matched it already */
+        if (((s->hits[k].value ^ value) & who) == 0 && s->hits[k].start == start &&
+            s->hits[k].end == end)
+            return;
+    add_hit(s, s->cur_fp, value, start, end);
+}
+
+/* Whether tokens p < q are linked in an address chain: joined by one of `joins`, or with a
+ * "dot" token between them. */
+static bool email_link(const vigil_scanner *s, size_t p, size_t q, const char *joins)
+{
+    const vigil_token *t = s->tok.v;
+    if (q == p + 1)
+        return t[q].start - t[p].end == 1 && t[p].hash != s->h_dot && t[q].hash != s->h_dot &&
+               strchr(joins, s->text[t[p].end]) != NULL;
+    return q == p + 2 && t[p + 1].hash == s->h_dot && t[q].hash != s->h_dot &&
+           t[p + 1].start - t[p].end <= VIGIL_GAP_MAX && t[q].start - t[p + 1].end <= VIGIL_GAP_MAX;
+}
+
+/* Looks up the address whose "at" is token a (its local part's last word and its domain's
+ * first around it), or whose '@' separates tokens a - 1 and a; returns the domain's last
+ * token, or a when there is no address there. */
+static size_t email_at(vigil_scanner *s, size_t a)
+{
+    const vigil_token *t = s->tok.v;
+    size_t n = s->tok.n, last, first;
+    if (a == 0 || a + 1 >= n)
+        return a;
+    if ((t[a].lens & VIGIL_LENS_ATDOT) && t[a].hash == s->h_at &&
+        t[a].start - t[a - 1].end <= VIGIL_GAP_MAX && t[a + 1].start - t[a].end <= VIGIL_GAP_MAX) {
+        last = a - 1;
+        first = a + 1;
+    } else if (s->tok.at_sign && t[a].start - t[a - 1].end <= 3 &&
+               memchr(s->text + t[a - 1].end, '@', t[a].start - t[a - 1].end)) {
+        last = a - 1;
+        first = a;
+    } else {
+        return a;
+    }
+    if (t[last].hash == s->h_dot || t[first].hash == s->h_dot || t[last].hash == s->h_at)
+        return a;
+    size_t dom[VIGIL_NGRAM_MAX], nd = 0, loc[VIGIL_NGRAM_MAX], nl = 0;
+    dom[nd++] = first;
+    while (nd < VIGIL_NGRAM_MAX) {
+        size_t p = dom[nd - 1];
+        if (p + 1 < n && email_link(s, p, p + 1, ".-"))
+            dom[nd++] = p + 1;
+        else if (p + 2 < n && email_link(s, p, p + 2, ""))
+            dom[nd++] = p + 2;
+        else
+            break;
+    }
+    if (nd < 2)
+        return a;
+    loc[nl++] = last;
+    while (nl + nd < VIGIL_NGRAM_MAX) {
+        size_t q = loc[nl - 1];
+        if (q >= 1 && email_link(s, q - 1, q, ".-_+"))
+            loc[nl++] = q - 1;
+        else if (q >= 2 && email_link(s, q - 2, q, ""))
+            loc[nl++] = q - 2;
+        else
+            break;
+    }
+    /* each tail of the local chain (loc is backwards), with the whole domain */
+    for (size_t k = 1; k <= nl; k++) {
+        uint64_t acc = t[loc[k - 1]].hash;
+        for (size_t x = k - 1; x-- > 0;)
+            acc = vigil_ngram_add(acc, t[loc[x]].hash);
+        for (size_t x = 0; x < nd; x++)
+            acc = vigil_ngram_add(acc, t[dom[x]].hash);
+        s->cur_fp = vigil_ngram_final(acc, (unsigned)(k + nd));
+        s->cur_i = loc[k - 1];
+        s->cur_j = dom[nd - 1];
+        vigil_index_find(s->ix, s->cur_fp, on_email, s);
+    }
+    return dom[nd - 1];
+}
+
+/* Every "at" the document has (match_ngrams noted them) and every '@' that separates words. */
+static void match_spelled_emails(vigil_scanner *s)
+{
+    size_t n = s->tok.n;
+    if (s->natdot <= 16 && !s->tok.at_sign) {
+        for (size_t k = 0, done = 0; k < s->natdot; k++)
+            if (s->atdot[k] >= done)
+                done = email_at(s, s->atdot[k]) + 1;
+        return;
+    }
+    for (size_t a = 1; a + 1 < n; a++)
+        a = email_at(s, a);
 }
 
 typedef struct phone_probe {
@@ -747,10 +866,13 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     s->nhits = 0;
     s->weak_phase = false;
     const uint64_t weak = 0x1FEull << VIGIL_LENS_WEAK; /* bits WEAK + 1 .. WEAK + 8 */
-    match_ngrams(s, ~weak & VIGIL_LENS_CLASSES);
+    s->natdot = 0;
+    match_ngrams(s, (~weak & VIGIL_LENS_CLASSES) | VIGIL_LENS_ATDOT);
     if (s->tok.nspelled)
         match_spelled(s);
     match_phones(s);
+    if (s->natdot || s->tok.at_sign)
+        match_spelled_emails(s);
     if (s->nhits && (st = weak_and_relatives(s, weak)) != VIGIL_OK)
         return st;
     st = verdict(s);

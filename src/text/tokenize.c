@@ -221,6 +221,7 @@ _Static_assert(sizeof(canon_entry) == 64, "one cache line per entry");
 typedef struct pending {
     canon_entry *e;
     uint64_t hash;
+    uint64_t atdot; /* VIGIL_LENS_ATDOT or 0, added to the filter bits */
     size_t tok;
 } pending;
 #define PENDING_MAX 128
@@ -256,7 +257,7 @@ static void resolve_pending(const scan_ctx *c)
     vigil_canon_cache *cc = c->cache;
     for (size_t k = 0; k < cc->npend; k++) {
         const pending *p = &cc->pend[k];
-        uint64_t lens = vigil_index_first_lens(c->ix, p->hash);
+        uint64_t lens = vigil_index_first_lens(c->ix, p->hash) | p->atdot;
         if (p->e && p->e->hash == p->hash && p->e->lens == LENS_PENDING)
             p->e->lens = lens;
         vigil_token *tok = p->tok < c->t->n ? &c->t->v[p->tok] : NULL;
@@ -278,14 +279,17 @@ static __attribute__((noinline)) bool canon_miss(const scan_ctx *c, vigil_token 
     unsigned flags;
     size_t n = canon_of(f, tok->len, tok->flags, out, &flags);
     uint64_t hash = n ? vigil_hash_token(c->k, out, n) : 0;
-    uint64_t lens = 0;
+    uint64_t atdot = (n == 2 && memcmp(out, "at", 2) == 0) || (n == 3 && memcmp(out, "dot", 3) == 0)
+                         ? VIGIL_LENS_ATDOT
+                         : 0;
+    uint64_t lens = atdot;
     vigil_canon_cache *cc = c->cache;
     if (n && c->ix) {
         if (cc->npend == PENDING_MAX)
             resolve_pending(c);
         vigil_index_prefetch_filter(c->ix, hash);
         cc->pend[cc->npend++] =
-            (pending){e && n <= 15 ? e : NULL, hash, (size_t)(tok - c->t->v)};
+            (pending){e && n <= 15 ? e : NULL, hash, atdot, (size_t)(tok - c->t->v)};
         cc->any_pending = true;
         lens = LENS_PENDING;
     }
@@ -566,6 +570,7 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
                                                 s[i + 1] == '@' || s[i + 1] == '.');
                 if (!(in && last_alpha &&
                       ((next_alpha && !email_ahead(s, i + 1, len)) || !next_word))) {
+                    t->at_sign = true;
                     END();
                     i++;
                     continue;
@@ -890,6 +895,7 @@ static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len, bool
     const unsigned char *s = (const unsigned char *)text;
     pthread_once(&bits_once, init_bits);
     bool spelled = false;
+    t->at_sign = false;
     vigil_status st = fold_words(t, s, len, &spelled, general, c);
     if (st != VIGIL_OK)
         return st;

@@ -695,7 +695,8 @@ static void push_joined(seq *q, const words *w, const char *sep)
 /* An e-mail address as written (john.smith@example.com), with "at" for '@'
  * (john.smith at example.com), with "at" and "dot" (john.smith [at] example [dot] com), and
  * with "dot" in the local part too (john dot smith at example dot com). Forms longer than the
- * longest identifier are not registered. */
+ * longest identifier are not registered: the scan finds them, and mixes of these, through the
+ * first form (exposure.c, match_spelled_emails). */
 static vigil_status do_email(ctx *c, const char *value, char *err, size_t errlen, size_t idx)
 {
     const char *at = strchr(value, '@');

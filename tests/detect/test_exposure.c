@@ -20,7 +20,9 @@ static const char *PEOPLE =
     "M5,María Guadalupe Hernández López,,,,,,,MX\n"
     "M6,José de Jesús Ortega Vidal,,,,,,,MX\n"
     "U2,Robert Brown,,,,,,,US\n"
-    "U3,John Smith,,,,,,,US\n";
+    "U3,John Smith,,,,,,,US\n"
+    "U4,Ulla Marie Vantreese,,,ulla.vantreese@ops.field.agency.gov,,,,US\n"
+    "U5,Maren Delcarmen Lopata,,,maren.del.carmen.lopata@correo.cjf.gob.mx,,,,MX\n";
 
 static void setup(void)
 {
@@ -205,6 +207,47 @@ TEST(email_forms_written_out)
     CHECK(p && (p->matched & K(EMAIL)));
 }
 
+/* Forms longer than the longest registered identifier (8 tokens) and mixes of "dot" and '.'
+ * are looked up as the address's bare words: the whole address, not a tail of its domain or
+ * another domain. */
+TEST(long_email_forms_written_out)
+{
+    const char *forms[] = {
+        "ulla dot vantreese at ops dot field dot agency dot gov",
+        "ulla.vantreese [at] ops [dot] field [dot] agency [dot] gov",
+        "ulla.vantreese at ops.field dot agency.gov",
+        "ULLA DOT VANTREESE AT OPS DOT FIELD DOT AGENCY DOT GOV",
+        "ulla punto vantreese arroba ops punto field punto agency punto gov",
+        "maren.del.carmen.lopata at correo.cjf.gob.mx",
+        "maren dot del dot carmen dot lopata at correo dot cjf dot gob dot mx",
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        const vigil_person_hit *p = person(scan(forms[i]), i < 5 ? "U4" : "U5");
+        if (!p || !(p->matched & K(EMAIL)))
+            fprintf(stderr, "  not matched: %s\n", forms[i]);
+        CHECK(p && (p->matched & K(EMAIL)));
+    }
+    /* the span is the whole address, not the words around it */
+    const char *text = "write to ulla dot vantreese at ops dot field dot agency dot gov today";
+    const vigil_person_hit *p = person(scan(text), "U4");
+    CHECK(p && p->nspans == 1 && p->spans[0].start == 9 &&
+          p->spans[0].end == strlen(text) - strlen(" today"));
+    /* another domain, a part of the local name or of the domain: no e-mail */
+    const char *near[] = {
+        "ulla dot vantreese at ops dot field dot agency dot com",
+        "vantreese at ops dot field dot agency dot gov",
+        "ulla dot vantreese at field dot agency dot gov",
+        "ulla dot vantreese at ops dot field dot agency",
+        "ulla dot vantreese at the ops dot field dot agency dot gov",
+    };
+    for (size_t i = 0; i < sizeof near / sizeof *near; i++) {
+        p = person(scan(near[i]), "U4");
+        if (p && (p->matched & K(EMAIL)))
+            fprintf(stderr, "  matched: %s\n", near[i]);
+        CHECK(!p || !(p->matched & K(EMAIL)));
+    }
+}
+
 TEST(spans_point_at_the_evidence)
 {
     const char *text = "Notes: John  Smith, 1234 N Oak St. Call 555-201-4567.";
@@ -345,7 +388,7 @@ TEST(filter_bits_read_after_the_tokens)
         "John Smith and John Smith again, john smith",
         many,
         "supercalifragilisticexpialidocious John Michael Smith",
-        "J o h n Smith at 1234 North Oak Street",
+        "J o h n Smith at 1234 North Oak Street, write to x dot y at z dot com",
         "José Luis García Muñoz, Calle Hidalgo 123",
         "John Smith and John Smith again, john smith", /* now all cache hits */
     };
@@ -353,8 +396,14 @@ TEST(filter_bits_read_after_the_tokens)
         CHECK(vigil_tokenize_scan(&t, docs[d], strlen(docs[d]), keys, ix, cache) == VIGIL_OK);
         CHECK(t.n > 0);
         size_t bad = 0;
-        for (size_t i = 0; i < t.n; i++)
-            bad += t.v[i].lens != vigil_index_first_lens(ix, t.v[i].hash);
+        for (size_t i = 0; i < t.n; i++) {
+            /* and the tokenizer's own bit on the words "at" and "dot" */
+            const char *w = vigil_token_str(&t, i);
+            bool atdot = (t.v[i].len == 2 && memcmp(w, "at", 2) == 0) ||
+                         (t.v[i].len == 3 && memcmp(w, "dot", 3) == 0);
+            bad += t.v[i].lens !=
+                   (vigil_index_first_lens(ix, t.v[i].hash) | (atdot ? VIGIL_LENS_ATDOT : 0));
+        }
         CHECK_EQ_INT(bad, 0);
     }
     CHECK(person(scan(many), "U1") && person(scan(many), "U1")->nspans >= 2);
@@ -376,6 +425,7 @@ HARNESS_MAIN(T(name_with_strong_identifier_is_high),
              T(relative_counts_only_with_another_identifier), T(spanish_names_addresses_and_phones), T(mexican_street_forms), T(second_given_names),
              T(near_misses_do_not_match), T(handles_must_be_joined), T(email_written_out),
              T(surname_first_needs_comma_or_capitals), T(email_forms_written_out),
+             T(long_email_forms_written_out),
              T(spans_point_at_the_evidence), T(fingerprint_is_stable_across_reposts),
              T(json_rendering), T(json_string_escapes_invalid_utf8),
              T(shared_relatives_and_weak_names), T(filter_bits_read_after_the_tokens),
