@@ -2044,6 +2044,8 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
     bool any_quote = (nm || model) && (memchr(text, '"', len) || has_open_quote(text, len));
     bool may_quote = any_quote || (harm && has_seq(text, len, "\xC2\xAB", 2));
     double miss = 1.0, best_money_weight = 0;
+    vigil_threat_span paid[256]; /* the threat and bounty matches money may be offered for */
+    size_t npaid = 0;
     for (size_t i = 0; i < nm; i++) {
         const rule *ru = &r->rules[m[i].rule];
         if (ru->is_modifier)
@@ -2084,19 +2086,35 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             *x = (vigil_explain){ru->line, (vigil_label)ru->label, w, why, 0, NULL};
         }
         if (ru->label == VIGIL_LABEL_BOUNTY || ru->label == VIGIL_LABEL_VIOLENCE ||
-            ru->label == VIGIL_LABEL_INCITEMENT || ru->label == VIGIL_LABEL_KIDNAPPING)
+            ru->label == VIGIL_LABEL_INCITEMENT || ru->label == VIGIL_LABEL_KIDNAPPING) {
             if (w > best_money_weight)
                 best_money_weight = w;
+            if (w >= 0.3)
+                paid[npaid++] = (vigil_threat_span){(vigil_label)ru->label,
+                                                    t->v[m[i].first].start, t->v[m[i].last].end};
+        }
     }
-    /* money near a threat or a bounty rule is a bounty */
+    /* money near a threat or a bounty rule is a bounty; the amount reported is the one closest
+     * to such a rule's words (the larger of equals): "5 BTC for the clerk's address; I lost 100
+     * dollars on it" offers 5 BTC */
     if (nmo && best_money_weight >= 0.3) {
+        size_t best_gap = SIZE_MAX;
         double best = 0;
-        for (size_t i = 0; i < nmo; i++)
-            if (mo[i].amount > best) {
+        for (size_t i = 0; i < nmo; i++) {
+            size_t gap = SIZE_MAX;
+            for (size_t k = 0; k < npaid; k++) {
+                size_t g = mo[i].end <= paid[k].start ? paid[k].start - mo[i].end
+                           : paid[k].end <= mo[i].start ? mo[i].start - paid[k].end
+                                                        : 0;
+                gap = g < gap ? g : gap;
+            }
+            if (gap < best_gap || (gap == best_gap && mo[i].amount > best)) {
+                best_gap = gap;
                 best = mo[i].amount;
                 ts->threat.amount = mo[i].amount;
                 memcpy(ts->threat.currency, mo[i].currency, 4);
             }
+        }
         ts->threat.has_bounty = 1;
         ts->threat.labels |= 1u << VIGIL_LABEL_BOUNTY;
         miss *= 0.15;

@@ -190,6 +190,15 @@ TEST(money_and_bounties)
     vigil_buf_free(&b);
     r = scan("I bought 2 BTC last year");
     CHECK(!r->threat.has_bounty);
+    /* the amount offered is the one beside the bounty, not the largest in the post */
+    r = scan("Paying 5 BTC for the home address of the election clerk. I lost 100 dollars on "
+             "it last week");
+    CHECK(r->threat.has_bounty && r->threat.amount == 5.0);
+    CHECK_EQ_STR(r->threat.currency, "BTC");
+    r = scan("I only have $200 now but I will pay $50,000 to whoever kills the agent");
+    CHECK(r->threat.has_bounty && r->threat.amount == 50000.0);
+    r = scan("Rent was $900. Reward of $20,000 for the home address of the judge");
+    CHECK(r->threat.has_bounty && r->threat.amount == 20000.0);
     /* the currency word as the text's last bytes ("dólares" needed one more byte after it) */
     r = scan("pago por la cabeza del juez 500 d\xc3\xb3lares");
     CHECK(r->threat.has_bounty && r->threat.amount == 500.0);
