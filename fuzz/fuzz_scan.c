@@ -36,7 +36,8 @@ static void setup(void)
                    "id,name,aliases,addresses,phones,emails,plates,handles,relatives\n"
                    "P1,Dana Quillfeather,Dee,1234 N Oak Street,555-201-7788,dq@example.com,"
                    "ABC1234,@dquill,Rosa Quillfeather\n"
-                   "P2,Jose Maria Zarandona Pino,Pepe,Calle Hidalgo 123,+52 55 1234 5678,,,,\n",
+                   "P2,Jose Maria Zarandona Pino,Pepe,Calle Hidalgo 123,+52 55 1234 5678,"
+                   "jose.zarandona@ops.field.agency.gob.mx,,,\n",
                    &rj) != VIGIL_OK ||
         vigil_rules_load(vault, NULL, 0, &rules, err, sizeof err) != VIGIL_OK ||
         vigil_model_builtin(&model) != VIGIL_OK || vigil_scanner_create(vault, &sc) != VIGIL_OK)

@@ -1362,6 +1362,33 @@ static size_t anchored_matches(const vigil_rules *r, const vigil_tokens *t, cons
     return nm;
 }
 
+/* The tokens whose class anchors some of the rules ok, in order, into at; returns how many.
+ * As rule_starts, by the classes the document has (seen) first. */
+static size_t anchor_tokens(const vigil_rules *r, const vigil_tokens *t, const uint32_t *cls,
+                            const uint64_t *seen, const uint64_t *ok, uint32_t *at)
+{
+    uint64_t live[SEEN_CLASSES / 64];
+    size_t nw = (r->nclass + 63) / 64, rw = r->rw, nat = 0;
+    bool any_live = false;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t lw = 0;
+        for (uint64_t b = seen[w]; b; b &= b - 1) {
+            size_t c = w * 64 + (size_t)__builtin_ctzll(b);
+            uint64_t any = 0;
+            for (size_t x = 0; x < rw; x++)
+                any |= r->anchors[c * rw + x] & ok[x];
+            lw |= (uint64_t)(any != 0) << (c & 63);
+        }
+        live[w] = lw;
+        any_live |= lw != 0;
+    }
+    for (size_t i = 0; any_live && i < t->n; i++) {
+        at[nat] = (uint32_t)i;
+        nat += (live[cls[i] >> 6] >> (cls[i] & 63)) & 1;
+    }
+    return nat;
+}
+
 /* The first match, in find_matches' order, of a strong modifier of okstrong whose last token is
  * within the modifier's window before token `at`, as the model's context looks for it when
  * the modifiers were not matched (see vigil_threat_detect): its rule, or NULL. A match that
@@ -2007,11 +2034,16 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                     nm = find_matches(r, t, &d, m, 256);
                 }
             }
-            if (nm) {
+            if (nm) { /* every rule, context modifiers too, anchored as well */
                 rules_with_sets(r, cand, has, ok);
                 d.ok = ok;
-                d.nat = rule_starts(r, t, cls, seen, ok, at);
-                nm = find_matches(r, t, &d, m, 256);
+                uint64_t keys[512];
+                nm = anchored_matches(r, t, &d, at, anchor_tokens(r, t, cls, seen, ok, at), keys,
+                                      512, m, 256);
+                if (nm == SIZE_MAX) {
+                    d.nat = rule_starts(r, t, cls, seen, ok, at);
+                    nm = find_matches(r, t, &d, m, 256);
+                }
             }
         }
         if (few && !nm) {
