@@ -55,6 +55,7 @@ typedef struct vigil_tokens {
     size_t scap;
     size_t nspelled; /* tokens merged from spelled runs */
     bool at_sign;    /* the text has an '@' that separates words (not a letter "a") */
+    bool at_letter;  /* the text has an '@' read as the letter "a" inside a word */
     uint64_t taggen; /* the tagger generation of the tokens' tags; 0: no tags */
 } vigil_tokens;
 

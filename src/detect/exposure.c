@@ -51,6 +51,7 @@ struct vigil_scanner {
     size_t nfound;    /* (0 until a document first needs them; weak_and_relatives) */
     const char *text;
     uint64_t h_at, h_dot; /* the keyed hashes of the words "at" and "dot" (match_spelled_emails) */
+    vigil_tokens split;   /* email_inside's scratch */
     uint32_t atdot[16];   /* the document's first of them (match_ngrams) */
     size_t natdot;        /* how many it has (more than 16: all tokens are looked at) */
     /* result */
@@ -135,6 +136,7 @@ void vigil_scanner_destroy(vigil_scanner *s)
     if (!s)
         return;
     vigil_tokens_free(&s->tok);
+    vigil_tokens_free(&s->split);
     vigil_pii_scanner_free(s->pii);
     vigil_canon_cache_free(s->cache);
     vigil_threat_state_free(&s->threat);
@@ -409,28 +411,17 @@ static bool email_link(const vigil_scanner *s, size_t p, size_t q, const char *j
            t[p + 1].start - t[p].end <= VIGIL_GAP_MAX && t[q].start - t[p + 1].end <= VIGIL_GAP_MAX;
 }
 
-/* Looks up the address whose "at" is token a (its local part's last word and its domain's
- * first around it), or whose '@' separates tokens a - 1 and a; returns the domain's last
- * token, or a when there is no address there. */
-static size_t email_at(vigil_scanner *s, size_t a)
+/* Looks up the addresses whose local part ends with token `last` (its hash hlast) and whose
+ * domain starts with token `first` (hfirst; the same token when an '@' inside it was read as a
+ * letter): the whole domain chain after it, each tail of the local chain before it. Returns the
+ * domain's last token, or first when there is no domain of two words. */
+static size_t email_words(vigil_scanner *s, size_t last, size_t first, uint64_t hlast,
+                          uint64_t hfirst)
 {
     const vigil_token *t = s->tok.v;
-    size_t n = s->tok.n, last, first;
-    if (a == 0 || a + 1 >= n)
-        return a;
-    if ((t[a].lens & VIGIL_LENS_ATDOT) && t[a].hash == s->h_at &&
-        t[a].start - t[a - 1].end <= VIGIL_GAP_MAX && t[a + 1].start - t[a].end <= VIGIL_GAP_MAX) {
-        last = a - 1;
-        first = a + 1;
-    } else if (s->tok.at_sign && t[a].start - t[a - 1].end <= 3 &&
-               memchr(s->text + t[a - 1].end, '@', t[a].start - t[a - 1].end)) {
-        last = a - 1;
-        first = a;
-    } else {
-        return a;
-    }
-    if (t[last].hash == s->h_dot || t[first].hash == s->h_dot || t[last].hash == s->h_at)
-        return a;
+    size_t n = s->tok.n;
+    if (hlast == s->h_dot || hfirst == s->h_dot || hlast == s->h_at)
+        return first;
     size_t dom[VIGIL_NGRAM_MAX], nd = 0, loc[VIGIL_NGRAM_MAX], nl = 0;
     dom[nd++] = first;
     while (nd < VIGIL_NGRAM_MAX) {
@@ -443,7 +434,7 @@ static size_t email_at(vigil_scanner *s, size_t a)
             break;
     }
     if (nd < 2)
-        return a;
+        return first;
     loc[nl++] = last;
     while (nl + nd < VIGIL_NGRAM_MAX) {
         size_t q = loc[nl - 1];
@@ -456,11 +447,11 @@ static size_t email_at(vigil_scanner *s, size_t a)
     }
     /* each tail of the local chain (loc is backwards), with the whole domain */
     for (size_t k = 1; k <= nl; k++) {
-        uint64_t acc = t[loc[k - 1]].hash;
+        uint64_t acc = k == 1 ? hlast : t[loc[k - 1]].hash;
         for (size_t x = k - 1; x-- > 0;)
-            acc = vigil_ngram_add(acc, t[loc[x]].hash);
+            acc = vigil_ngram_add(acc, x == 0 ? hlast : t[loc[x]].hash);
         for (size_t x = 0; x < nd; x++)
-            acc = vigil_ngram_add(acc, t[dom[x]].hash);
+            acc = vigil_ngram_add(acc, x == 0 ? hfirst : t[dom[x]].hash);
         s->cur_fp = vigil_ngram_final(acc, (unsigned)(k + nd));
         s->cur_i = loc[k - 1];
         s->cur_j = dom[nd - 1];
@@ -469,10 +460,57 @@ static size_t email_at(vigil_scanner *s, size_t a)
     return dom[nd - 1];
 }
 
+/* The address whose "at" is token a, or whose '@' separates tokens a - 1 and a: returns the
+ * domain's last token, or a. */
+static size_t email_at(vigil_scanner *s, size_t a)
+{
+    const vigil_token *t = s->tok.v;
+    size_t n = s->tok.n;
+    if (a == 0 || a + 1 >= n)
+        return a;
+    if ((t[a].lens & VIGIL_LENS_ATDOT) && t[a].hash == s->h_at &&
+        t[a].start - t[a - 1].end <= VIGIL_GAP_MAX && t[a + 1].start - t[a].end <= VIGIL_GAP_MAX) {
+        size_t end = email_words(s, a - 1, a + 1, t[a - 1].hash, t[a + 1].hash);
+        return end > a + 1 ? end : a;
+    }
+    if (s->tok.at_sign && t[a].start - t[a - 1].end <= 3 &&
+        memchr(s->text + t[a - 1].end, '@', t[a].start - t[a - 1].end)) {
+        size_t end = email_words(s, a - 1, a, t[a - 1].hash, t[a].hash);
+        return end > a ? end : a;
+    }
+    return a;
+}
+
+/* The keyed hash of the one word text[from..to) canonicalizes to, or 0. */
+static uint64_t word_hash(vigil_scanner *s, size_t from, size_t to)
+{
+    if (vigil_tokenize(&s->split, s->text + from, to - from) != VIGIL_OK || s->split.n != 1)
+        return 0;
+    return vigil_hash_token(s->keys, vigil_token_str(&s->split, 0), s->split.v[0].len);
+}
+
+/* A token with an '@' read as a letter ("smith@example dot com": the '@' is an e-mail's only
+ * when a dotted domain follows it): its two sides as the local part's last word and the
+ * domain's first. */
+static void email_inside(vigil_scanner *s, size_t i)
+{
+    const vigil_token *t = &s->tok.v[i];
+    const char *at = memchr(s->text + t->start, '@', t->end - t->start);
+    if (!at || at == s->text + t->start || at + 1 == s->text + t->end)
+        return;
+    size_t mid = (size_t)(at - s->text);
+    uint64_t hl = word_hash(s, t->start, mid), hf = word_hash(s, mid + 1, t->end);
+    if (hl && hf)
+        email_words(s, i, i, hl, hf);
+}
+
 /* Every "at" the document has (match_ngrams noted them) and every '@' that separates words. */
 static void match_spelled_emails(vigil_scanner *s)
 {
     size_t n = s->tok.n;
+    for (size_t i = 0; s->tok.at_letter && i < n; i++)
+        if (memchr(s->text + s->tok.v[i].start, '@', s->tok.v[i].end - s->tok.v[i].start))
+            email_inside(s, i);
     if (s->natdot <= 16 && !s->tok.at_sign) {
         for (size_t k = 0, done = 0; k < s->natdot; k++)
             if (s->atdot[k] >= done)
@@ -871,7 +909,7 @@ vigil_status vigil_scan(vigil_scanner *s, const char *text, size_t len, const vi
     if (s->tok.nspelled)
         match_spelled(s);
     match_phones(s);
-    if (s->natdot || s->tok.at_sign)
+    if (s->natdot || s->tok.at_sign || s->tok.at_letter)
         match_spelled_emails(s);
     if (s->nhits && (st = weak_and_relatives(s, weak)) != VIGIL_OK)
         return st;

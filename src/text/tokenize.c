@@ -575,6 +575,7 @@ static vigil_status fold_words(vigil_tokens *t, const unsigned char *s, size_t l
                     i++;
                     continue;
                 }
+                t->at_letter = true;
                 out = 'a';
             } else if (cls == C_DOLLAR) {
                 /* '$' is the letter s next to a letter ("$mith", "Jone$", "$@muel") */
@@ -895,7 +896,7 @@ static vigil_status tokenize(vigil_tokens *t, const char *text, size_t len, bool
     const unsigned char *s = (const unsigned char *)text;
     pthread_once(&bits_once, init_bits);
     bool spelled = false;
-    t->at_sign = false;
+    t->at_sign = t->at_letter = false;
     vigil_status st = fold_words(t, s, len, &spelled, general, c);
     if (st != VIGIL_OK)
         return st;
