@@ -316,7 +316,11 @@ def email_forms(rng, p):
     return [p.email, p.email.upper(), "%s at %s" % (local, dom_dot),
             "%s [at] %s" % (local, domain.replace(".", " [dot] ")),
             "%s (at) %s" % (local, domain.replace(".", " (dot) ")),
-            "%s arroba %s" % (local, domain.replace(".", " punto "))]
+            "%s arroba %s" % (local, domain.replace(".", " punto ")),
+            # "dot" in the local part too (longer than eight tokens with a three-part domain),
+            # and "dot" mixed with "."
+            "%s at %s" % (local.replace(".", " dot "), dom_dot),
+            "%s at %s" % (local, domain.replace(".", " dot ", 1))]
 
 
 def plate_forms(rng, p):
