@@ -1211,6 +1211,31 @@ static bool modifier_reaches(const rule *mo, const tmatch *mod, const tmatch *th
     return true;
 }
 
+/* Whether rule ri matches from token i, into x. */
+static bool try_match(const vigil_rules *r, const vigil_tokens *t, const docwords *d, uint32_t ri,
+                      uint32_t i, tmatch *x)
+{
+    x->rule = ri;
+    x->first = x->last = i;
+    x->npos = 0;
+    return match_from(r, &r->rules[ri], 0, i, t, d, x);
+}
+
+/* The tokens whose class has its bit in live (nw words), in order, into at; returns how many. */
+static size_t live_tokens(const vigil_tokens *t, const uint32_t *cls, const uint64_t *live,
+                          size_t nw, uint32_t *at)
+{
+    bool any = false;
+    for (size_t w = 0; w < nw; w++)
+        any |= live[w] != 0;
+    size_t nat = 0;
+    for (size_t i = 0; any && i < t->n; i++) {
+        at[nat] = (uint32_t)i;
+        nat += (live[cls[i] >> 6] >> (cls[i] & 63)) & 1;
+    }
+    return nat;
+}
+
 /* Every rule match, tried where a token's class starts the rule and the document has every
  * set the rule needs (most rule starts, 54 per EDOS post, end there). */
 static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, const docwords *d,
@@ -1223,15 +1248,9 @@ static size_t find_matches(const vigil_rules *r, const vigil_tokens *t, const do
         for (int pass = 0; pass < 2; pass++) {
             const uint64_t *s = (pass ? r->spre : r->sword) + c * rw;
             for (size_t w = 0; w < rw; w++)
-                for (uint64_t b = s[w] & d->ok[w]; b && nm < cap; b &= b - 1) {
-                    uint32_t ri = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b));
-                    tmatch *x = &m[nm];
-                    x->rule = ri;
-                    x->first = x->last = (uint32_t)i;
-                    x->npos = 0;
-                    if (match_from(r, &r->rules[ri], 0, i, t, d, x))
-                        nm++;
-                }
+                for (uint64_t b = s[w] & d->ok[w]; b && nm < cap; b &= b - 1)
+                    nm += try_match(r, t, d, (uint32_t)(w * 64 + (size_t)__builtin_ctzll(b)),
+                                    (uint32_t)i, &m[nm]);
         }
     }
     return nm;
@@ -1244,8 +1263,7 @@ static size_t rule_starts(const vigil_rules *r, const vigil_tokens *t, const uin
                           const uint64_t *seen, const uint64_t *ok, uint32_t *at)
 {
     uint64_t live[SEEN_CLASSES / 64];
-    size_t nw = (r->nclass + 63) / 64, nat = 0;
-    bool any_live = false;
+    size_t nw = (r->nclass + 63) / 64;
     uint64_t okd[DENSE_RULES / 64] = {0}; /* ok as wide as a dense row's rule words */
     if (r->dense)
         memcpy(okd, ok, r->rw * sizeof *ok);
@@ -1264,13 +1282,8 @@ static size_t rule_starts(const vigil_rules *r, const vigil_tokens *t, const uin
             lw |= (uint64_t)(any != 0) << (c & 63);
         }
         live[w] = lw;
-        any_live |= lw != 0;
     }
-    for (size_t i = 0; any_live && i < t->n; i++) {
-        at[nat] = (uint32_t)i;
-        nat += (live[cls[i] >> 6] >> (cls[i] & 63)) & 1;
-    }
-    return nat;
+    return live_tokens(t, cls, live, nw, at);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -1351,13 +1364,8 @@ static size_t anchored_matches(const vigil_rules *r, const vigil_tokens *t, cons
     for (size_t k = 0; k < nkeys && nm < cap; k++) {
         if (k > 0 && keys[k] == keys[k - 1])
             continue;
-        uint32_t i = (uint32_t)(keys[k] >> 32), ri = (uint32_t)(keys[k] & 0x7FFFFFFF);
-        tmatch *x = &m[nm];
-        x->rule = ri;
-        x->first = x->last = i;
-        x->npos = 0;
-        if (match_from(r, &r->rules[ri], 0, i, t, d, x))
-            nm++;
+        nm += try_match(r, t, d, (uint32_t)(keys[k] & 0x7FFFFFFF), (uint32_t)(keys[k] >> 32),
+                        &m[nm]);
     }
     return nm;
 }
@@ -1368,8 +1376,7 @@ static size_t anchor_tokens(const vigil_rules *r, const vigil_tokens *t, const u
                             const uint64_t *seen, const uint64_t *ok, uint32_t *at)
 {
     uint64_t live[SEEN_CLASSES / 64];
-    size_t nw = (r->nclass + 63) / 64, rw = r->rw, nat = 0;
-    bool any_live = false;
+    size_t nw = (r->nclass + 63) / 64, rw = r->rw;
     for (size_t w = 0; w < nw; w++) {
         uint64_t lw = 0;
         for (uint64_t b = seen[w]; b; b &= b - 1) {
@@ -1380,13 +1387,8 @@ static size_t anchor_tokens(const vigil_rules *r, const vigil_tokens *t, const u
             lw |= (uint64_t)(any != 0) << (c & 63);
         }
         live[w] = lw;
-        any_live |= lw != 0;
     }
-    for (size_t i = 0; any_live && i < t->n; i++) {
-        at[nat] = (uint32_t)i;
-        nat += (live[cls[i] >> 6] >> (cls[i] & 63)) & 1;
-    }
-    return nat;
+    return live_tokens(t, cls, live, nw, at);
 }
 
 /* The first match, in find_matches' order, of a strong modifier of okstrong whose last token is
