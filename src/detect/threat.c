@@ -1119,8 +1119,9 @@ static unsigned set_share(const wordset *s, const commonref *c, size_t nc)
 static const uint64_t lang_count[8] = {0, 1, 1ull << 32, (1ull << 32) + 1,
                                        0, 1, 1ull << 32, (1ull << 32) + 1};
 
-/* A word's tag: its class, TAG_ANCHOR when it can anchor a threat or bounty rule, TAG_MONEY when it is a thousand/million or currency word, TAG_EN or
- * TAG_ES when it is an English or Spanish function word. */
+/* A word's tag: its class, TAG_ANCHOR when it can anchor a threat or bounty rule, TAG_MONEY
+ * when it is a thousand/million or currency word, TAG_EN or TAG_ES when it is an English or
+ * Spanish function word. */
 uint32_t vigil_rules_word_tag(const vigil_rules *r, const char *w, size_t n, uint64_t hash)
 {
     uint32_t c = class_of_word(r, w, n, hash);
@@ -1315,12 +1316,12 @@ static void rules_with_sets(const vigil_rules *r, const uint64_t *cand, const ui
     }
 }
 
-/* find_matches for the threat and bounty rules d->ok whose every set the document has (d->has;
- * asked of a rule when an anchor of it is met), tried only from the starts a match can
- * have: a match has its rule's anchor word (anchors) dmin to dmax tokens after its first, and
- * anchors ("kill", "address") are rare where first words ("i", "for") are not: of the starts
- * find_matches tries in a post, most are far from any anchor. `at` holds the n tokens whose
- * class anchors some such rule (TAG_ANCHOR), in order. Exact: the same (start, rule) tries
+/* find_matches for the rules d->ok whose every set the document has (d->has; asked of a rule
+ * when an anchor of it is met), tried only from the starts a match can have: a match has its
+ * rule's anchor word (anchors) dmin to dmax tokens after its first, and anchors ("kill",
+ * "address") are rare where first words ("i", "for") are not: of the starts find_matches tries
+ * in a post, most are far from any anchor. `at` holds the n tokens whose class anchors some of
+ * the rules (TAG_ANCHOR for the threat and bounty rules, anchor_tokens for others), in order. Exact: the same (start, rule) tries
  * that can succeed, in find_matches' order (start, then the rules of sword, then of spre, each
  * ascending), so the same matches in the same order. Returns SIZE_MAX when the tries do not
  * fit in `keys` (the caller uses find_matches). */
