@@ -417,7 +417,7 @@ TEST(rules_found_from_their_rarest_word)
     CHECK_EQ_INT(labels_under(two, "zork snarf the"), L(VIOLENCE) | L(BOUNTY));
     CHECK_EQ_INT(labels_under(two, "zork cat snarf the"), L(VIOLENCE));
     /* 700 anchors with a start each before the match at the end; and the match first */
-    static char many[16384];
+    static char many[32768]; /* 700 times 28 bytes and more */
     many[0] = '\0';
     for (int i = 0; i < 700; i++)
         strcat(many, "blorp snarf cat dog owl emu ");
