@@ -96,6 +96,7 @@ typedef struct rule {
     unsigned ne;
     unsigned line;
     unsigned lang; /* LANG_EN, LANG_ES, or both (any) */
+    bool offer;    /* a bounty rule whose words offer the payment: counts in full without an amount */
 } rule;
 
 typedef struct named {
@@ -518,6 +519,15 @@ static vigil_status parse_text(vigil_rules *r, const char *name, const char *tex
             ru->lang = strcmp(f[k], "en") == 0   ? LANG_EN
                        : strcmp(f[k], "es") == 0 ? LANG_ES
                                                  : LANG_EN | LANG_ES;
+            k++;
+        }
+        if (!is_mod && k < nf && strcmp(f[k], "offer") == 0) {
+            if (ru->label != VIGIL_LABEL_BOUNTY) {
+                vigil_errf(sub, sizeof sub, "line %u: 'offer' is for bounty rules", line);
+                st = VIGIL_ERR_PARSE;
+                break;
+            }
+            ru->offer = true;
             k++;
         }
         if (is_mod && k < nf) {
@@ -2101,9 +2111,10 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             factor = 0.1;
             why = "quote";
         }
-        /* bounty wording ("... for his address") is a bounty when money is offered; alone it
-         * counts half */
-        double w = ru->weight * factor * (ru->label == VIGIL_LABEL_BOUNTY && !nmo ? 0.5 : 1.0);
+        /* bounty wording ("... for his address") is a bounty when money is offered, in the
+         * document or by the rule's own words ("reward for ..."; `offer`); alone it counts half */
+        double w = ru->weight * factor *
+                   (ru->label == VIGIL_LABEL_BOUNTY && !nmo && !ru->offer ? 0.5 : 1.0);
         miss *= 1.0 - w;
         if (w >= 0.3)
             ts->threat.labels |= 1u << ru->label;

@@ -69,6 +69,11 @@ TEST(loader_reports_the_line)
     CHECK(parse("rule violence 0.5 en: a|b| c\n", err) == VIGIL_ERR_PARSE);
     CHECK(parse("modifier negation 0.1 en 99: not\n", err) == VIGIL_ERR_PARSE);
     CHECK(strstr(err, "window '99'") != NULL);
+    CHECK(parse("rule bounty 0.8 en offer: reward ~3 for\nrule bounty 0.8 offer: x\n", err) ==
+          VIGIL_OK);
+    CHECK(parse("\nrule violence 0.8 offer: x\n", err) == VIGIL_ERR_PARSE);
+    CHECK(strstr(err, "line 2: 'offer' is for bounty rules") != NULL);
+    CHECK(parse("rule bounty 0.8 offer en: x\n", err) == VIGIL_ERR_PARSE);
 }
 
 TEST(rules_files_add_or_replace)
@@ -391,6 +396,25 @@ static const char *modifier_name(const vigil_explain *x, const char *missing)
 }
 
 /* --explain: the model's entry names the words behind its score, strongest first. */
+/* A bounty rule counts half without an amount in the document, unless its own words offer the
+ * payment (`offer`). */
+TEST(bounty_wording_that_offers_payment)
+{
+    /* a label needs a weight of 0.3: 0.5 halved is not one */
+    CHECK_EQ_INT(labels_under("rule bounty 0.5: zork ~2 address\n", "zork the address"), 0);
+    CHECK_EQ_INT(labels_under("rule bounty 0.5 offer: zork ~2 address\n", "zork the address"),
+                 L(BOUNTY));
+    CHECK_EQ_INT(labels_under("rule bounty 0.5: zork ~2 address\n", "zork the address $5,000"),
+                 L(BOUNTY));
+    /* the shipped rules: the payment named, and a protective role */
+    const vigil_result *r = scan("se paga bien por la direcci\xc3\xb3n del juez");
+    CHECK(r->threat.score >= 0.5 && (r->threat.labels & L(BOUNTY)) && !r->threat.has_bounty);
+    CHECK(scan("will pay well for the home address of that judge")->threat.score >= 0.5);
+    CHECK(scan("pagamos por la cabeza del agente")->threat.score >= 0.5);
+    CHECK(scan("se paga la renta por mes")->threat.score < 0.5);
+    CHECK(scan("recompensa por encontrar a mi perro")->threat.score < 0.5);
+}
+
 /* Threat and bounty rules are looked for from their anchor, the element whose words are in
  * the fewest posts (the last of equals), back to where they can start: found with every gap
  * size before and after the anchor, whichever element it is, and in a document with more
@@ -928,7 +952,7 @@ TEST(results_do_not_depend_on_the_buffer_address)
 }
 
 HARNESS_MAIN(T(loader_reports_the_line), T(words_and_prefixes_in_many_sets),
-             T(rules_found_from_their_rarest_word),
+             T(rules_found_from_their_rarest_word), T(bounty_wording_that_offers_payment),
              T(rules_files_add_or_replace), T(threats_in_english_and_spanish),
              T(disguised_threats_still_match), T(context_lowers_the_score), T(money_and_bounties),
              T(model_words_behind_the_score), T(model_context_must_reach_its_words),
