@@ -786,6 +786,16 @@ TEST(threats_against_protective_roles)
         {"I know your schedule, officer", L(STALKING)},
         {"te seguimos hasta tu casa", L(STALKING)},
         {"sabemos a que hora sales de tu casa", L(STALKING)},
+        {"I know which school the judge's kids go to. Would be a shame if something happened",
+         L(STALKING) | L(VIOLENCE)},
+        {"let's show up at the election office with our rifles and see who counts the votes",
+         L(INCITEMENT)},
+        {"give me the plates of the cbp officer and I'll handle the rest", L(STALKING)},
+        {"we should firebomb the courthouse while the judge is inside", L(INCITEMENT)},
+        {"who wants to help me ambush the border patrol at the checkpoint", L(INCITEMENT)},
+        {"I'm going to wait outside the clerk's office with my gun", L(VIOLENCE)},
+        {"ese agente de la migra va a amanecer con la boca llena de moscas", L(VIOLENCE)},
+        {"al fiscal le va a cargar el payaso", L(VIOLENCE)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -871,6 +881,15 @@ TEST(threats_against_protective_roles)
         "I followed you on instagram",
         "I've been watching your videos for years",
         "I know your schedule is busy, no worries",
+        "It would be a shame if nothing happened at the meeting",
+        "I know which school has the best math program",
+        "we'll show up at the polling station with our ballots and our kids",
+        "Can you help me kill some time before the show?",
+        "help us beat the other team on saturday",
+        "I'll wait outside with my umbrella",
+        "send me the address of the new office",
+        "amanecer en la playa es lo mejor",
+        "al equipo le va a cargar el payaso si pierde otra vez",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
