@@ -796,6 +796,14 @@ TEST(threats_against_protective_roles)
         {"I'm going to wait outside the clerk's office with my gun", L(VIOLENCE)},
         {"ese agente de la migra va a amanecer con la boca llena de moscas", L(VIOLENCE)},
         {"al fiscal le va a cargar el payaso", L(VIOLENCE)},
+        {"I hope someone tracks down that journalist and teaches her a lesson",
+         L(STALKING) | L(VIOLENCE)},
+        {"whoever doxxes the ICE agent gets a beer on me", L(BOUNTY)},
+        {"somebody needs to visit the judge at home tonight", L(STALKING)},
+        {"these judges need a bullet, not a robe", L(INCITEMENT)},
+        {"a ese periodista hay que callarlo para siempre", L(VIOLENCE)},
+        {"el agente ya tiene los d\xc3\xad" "as contados", L(VIOLENCE)},
+        {"que alguien le d\xc3\xa9 un susto al fiscal", L(VIOLENCE)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -890,6 +898,14 @@ TEST(threats_against_protective_roles)
         "send me the address of the new office",
         "amanecer en la playa es lo mejor",
         "al equipo le va a cargar el payaso si pierde otra vez",
+        "the judge needs a break after that trial",
+        "I tracked down the reporter who wrote the story to ask for a source",
+        "the teacher will teach the class a lesson on fractions",
+        "whoever finds the officer's lost dog gets a reward",
+        "whoever wins the game gets a beer on me",
+        "no puedo callarlo, habla para siempre de futbol",
+        "el gobierno tiene los d\xc3\xad" "as contados",
+        "le dio un susto al fiscal con la noticia",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
