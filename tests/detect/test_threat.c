@@ -901,6 +901,7 @@ TEST(threats_against_protective_roles)
         "al equipo le va a cargar el payaso si pierde otra vez",
         "the judge needs a break after that trial",
         "we won't make it home in time for dinner",
+        "I'll wait in the truck with my rifle while you hunt",
         "I tracked down the reporter who wrote the story to ask for a source",
         "the teacher will teach the class a lesson on fractions",
         "whoever finds the officer's lost dog gets a reward",
