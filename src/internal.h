@@ -119,6 +119,8 @@ vigil_word_class vigil_canon_class(const char *w, size_t n);
  * Insurgentes"), lower case ASCII: for enrollment's street forms and the address patterns. */
 #define VIGIL_STREET_PARTICLES 6
 extern const char *const vigil_street_particles[VIGIL_STREET_PARTICLES];
+/* Whether w[0..n) is one of the lower-case words list[0..count), in any case. */
+bool vigil_word_listed(const char *const *list, size_t count, const char *w, size_t n);
 
 /* ------------------------------------------------------------------ hashing */
 

@@ -189,13 +189,7 @@ static int on_end(unsigned id, unsigned long long from, unsigned long long to, u
 static const char *const stop_words[] = {
     "for", "to", "the", "of", "and", "in", "on", "at", "a", "an", "is", "was", "by", "from",
     "with", "or", "de", "la", "el", "en", "y", "por", "para", "que", "un", "una"};
-static bool word_of(const char *const *list, size_t n, const char *w, size_t len)
-{
-    for (size_t k = 0; k < n; k++)
-        if (strlen(list[k]) == len && strncasecmp(list[k], w, len) == 0)
-            return true;
-    return false;
-}
+#define NSTOP (sizeof stop_words / sizeof *stop_words)
 
 static size_t after_function_words(const char *s, size_t n)
 {
@@ -206,7 +200,7 @@ static size_t after_function_words(const char *s, size_t n)
         size_t j = i;
         while (j < n && isalpha((unsigned char)s[j]))
             j++;
-        if (j > i && word_of(stop_words, sizeof stop_words / sizeof *stop_words, s + i, j - i))
+        if (j > i && vigil_word_listed(stop_words, NSTOP, s + i, j - i))
             after = j;
         i = j;
     }
@@ -230,9 +224,10 @@ static bool joined_name(const char *s, size_t n)
             break;
         if (first) { /* the street type */
             first = false;
-        } else if (word_of(vigil_street_particles, VIGIL_STREET_PARTICLES, s + i, j - i)) {
+        } else if (vigil_word_listed(vigil_street_particles, VIGIL_STREET_PARTICLES, s + i,
+                                     j - i)) {
             pending = true;
-        } else if (word_of(stop_words, sizeof stop_words / sizeof *stop_words, s + i, j - i)) {
+        } else if (vigil_word_listed(stop_words, NSTOP, s + i, j - i)) {
             return false;
         } else {
             if (pending && !isupper((unsigned char)s[i]))

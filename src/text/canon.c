@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct word {
     const char *from;
@@ -98,6 +99,14 @@ static const word words[] = {
 
 const char *const vigil_street_particles[VIGIL_STREET_PARTICLES] = {"de",  "del", "la",
                                                                     "las", "los", "el"};
+
+bool vigil_word_listed(const char *const *list, size_t count, const char *w, size_t n)
+{
+    for (size_t k = 0; k < count; k++)
+        if (strlen(list[k]) == n && strncasecmp(list[k], w, n) == 0)
+            return true;
+    return false;
+}
 
 #define NSLOTS 1024
 static int16_t slots[NSLOTS];

@@ -433,19 +433,10 @@ static vigil_status do_name(ctx *c, const char *value, const char *country, vigi
 static const char *const number_words[] = {"no", "num", "numero", "nro"};
 #define NUMBER_WORDS (sizeof number_words / sizeof *number_words)
 
-/* Whether the canonical word s[0..n) is one of list[0..count). */
-static bool in_list(const char *const *list, size_t count, const char *s, size_t n)
-{
-    for (size_t i = 0; i < count; i++)
-        if (strlen(list[i]) == n && memcmp(list[i], s, n) == 0)
-            return true;
-    return false;
-}
-
 /* Whether a canonical word is a particle of a Spanish street name ("de la", "del", "de los"). */
 static bool is_particle(const char *s, size_t n)
 {
-    return in_list(vigil_street_particles, VIGIL_STREET_PARTICLES, s, n);
+    return vigil_word_listed(vigil_street_particles, VIGIL_STREET_PARTICLES, s, n);
 }
 
 /* Appends the words w[at[k]] for k in [lo, hi) to q. */
@@ -506,7 +497,8 @@ static vigil_status do_address(ctx *c, const char *value, char *err, size_t errl
         }
         from = 0;
         to = num == SIZE_MAX ? 0 : num;
-        if (to > 1 && in_list(number_words, NUMBER_WORDS, w->buf[to - 1], w->n[to - 1]))
+        if (to > 1 &&
+            vigil_word_listed(number_words, NUMBER_WORDS, w->buf[to - 1], w->n[to - 1]))
             to--;
     }
     size_t core = 0;
