@@ -341,6 +341,53 @@ TEST(anchors_change_nothing)
     vigil_pii_scanner_free(p);
 }
 
+/* The search for anchors reads the text 32 bytes at a time, and its last bytes from a padded
+ * copy: an anchor in the last bytes of a text of any length is found, and nothing past the text
+ * is read (each text in a heap block of its own size, for ASan). The anchored scan agrees with
+ * the scan of the whole text, with each anchor kind at each distance from the end. */
+TEST(anchors_in_the_last_bytes)
+{
+    static const char *const items[] = {"5551234567",  "j@ex.co",    "jdoe at example dot com",
+                                        "doe dot com", "1234 Oak St", "ABC-1234", "mi punto com",
+                                        "7",           "d",           "pun"};
+    static const char filler[] = "the clerk said the office would open and the line was long ";
+    vigil_pii_scanner *p = NULL;
+    char err[256];
+    CHECK(vigil_pii_scanner_create(&p, err, sizeof err) == VIGIL_OK);
+    static vigil_pii_match whole[VIGIL_PII_MAX];
+    size_t differ = 0, found = 0;
+    for (size_t k = 0; p && k < sizeof items / sizeof *items; k++)
+        for (size_t pre = 0; pre <= 80; pre++)
+            for (size_t after = 0; after < 4; after++) {
+                size_t li = strlen(items[k]), n = pre + li + after;
+                char *text = malloc(n ? n : 1);
+                CHECK(text != NULL);
+                if (!text)
+                    continue;
+                for (size_t i = 0; i < pre; i++)
+                    text[i] = filler[i % (sizeof filler - 1)];
+                memcpy(text + pre, items[k], li);
+                memset(text + pre + li, '.', after);
+                const vigil_pii_match *m;
+                size_t nw = 0, na = 0;
+                CHECK(vigil_pii_scan_whole(p, text, n, NULL, &m, &nw) == VIGIL_OK);
+                memcpy(whole, m, nw * sizeof *m);
+                CHECK(vigil_pii_scan(p, text, n, NULL, &m, &na) == VIGIL_OK);
+                found += nw;
+                bool same = na == nw;
+                for (size_t i = 0; same && i < nw; i++)
+                    same = m[i].kind == whole[i].kind && m[i].start == whole[i].start &&
+                           m[i].end == whole[i].end;
+                if (!same && differ++ < 3)
+                    fprintf(stderr, "  '%s' after %zu bytes: %zu near anchors, %zu in all\n",
+                            items[k], pre, na, nw);
+                free(text);
+            }
+    CHECK_EQ_INT(differ, 0);
+    CHECK(found >= 700); /* 784: an item glued to a word of the filler is no match */
+    vigil_pii_scanner_free(p);
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -351,4 +398,5 @@ TEST(teardown)
 HARNESS_MAIN(T(each_kind_with_its_span), T(matches_do_not_depend_on_the_buffer_address),
              T(spelled_phones_at_every_offset), T(long_documents_and_far_anchors),
              T(near_misses), T(mexican_street_names_with_particles), T(personal_data_next_to_a_role_is_low),
-             T(short_numbers_where_patterns_hold_them), T(anchors_change_nothing), T(teardown))
+             T(short_numbers_where_patterns_hold_them), T(anchors_change_nothing),
+             T(anchors_in_the_last_bytes), T(teardown))
