@@ -465,13 +465,19 @@ static bool street_before(const unsigned char *s, size_t b)
         while (i > 0 && (is_space(s[i - 1]) || s[i - 1] == '.' || s[i - 1] == '#'))
             i--;
         size_t w = i;
+        unsigned char high = 0; /* the word's bytes from 0x80, or'ed */
         while (i > 0 && (is_alnum(s[i - 1]) || s[i - 1] >= 0x80))
-            i--;
+            high |= s[--i] & 0x80;
         if (i == w)
             return false;
+        if (!high) { /* a word of ASCII letters and digits: no boundary inside it */
+            if (word_in(s + i, w - i, &mx_keys))
+                return true;
+            continue;
+        }
+        /* a tail of the word starts at a boundary when a byte from 0x80 is before it */
         for (size_t j = w - i > 15 ? w - 15 : i; j < w; j++)
-            if ((j == i || !(is_alnum(s[j - 1]) || s[j - 1] == '_')) &&
-                word_in(s + j, w - j, &mx_keys))
+            if ((j == i || s[j - 1] >= 0x80) && word_in(s + j, w - j, &mx_keys))
                 return true;
     }
     return false;

@@ -258,8 +258,12 @@ static void resolve_pending(const scan_ctx *c)
     for (size_t k = 0; k < cc->npend; k++) {
         const pending *p = &cc->pend[k];
         uint64_t lens = vigil_index_first_lens(c->ix, p->hash) | p->atdot;
-        if (p->e && p->e->hash == p->hash && p->e->lens == LENS_PENDING)
-            p->e->lens = lens;
+        if (p->e) { /* the word may have moved to the other way of its set since */
+            canon_entry *set = cc->e + ((size_t)(p->e - cc->e) & ~(size_t)1);
+            for (size_t w = 0; w < 2; w++)
+                if (set[w].hash == p->hash && set[w].lens == LENS_PENDING)
+                    set[w].lens = lens;
+        }
         vigil_token *tok = p->tok < c->t->n ? &c->t->v[p->tok] : NULL;
         if (tok && tok->hash == p->hash && tok->lens == LENS_PENDING)
             tok->lens = lens;
@@ -347,10 +351,20 @@ static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f
     if (tok->len > 15)
         return canon_miss(c, tok, f, dst, NULL, 0, 0);
     uint64_t a, b;
-    size_t slot = canon_key(f, tok->len, &a, &b);
+    size_t slot = canon_key(f, tok->len, &a, &b) & ~(size_t)1;
     canon_entry *e = &c->cache->e[slot];
-    if (e->a != a || e->b != b)
-        return canon_miss(c, tok, f, dst, e, a, b);
+    if (e->a != a || e->b != b) {
+        /* two ways, the last used first: half the misses of one entry a word (words that
+         * share a slot took turns evicting each other), and the first way's hit costs the
+         * same as before */
+        if (e[1].a != a || e[1].b != b) {
+            e[1] = e[0];
+            return canon_miss(c, tok, f, dst, e, a, b);
+        }
+        canon_entry hit = e[1];
+        e[1] = e[0];
+        e[0] = hit;
+    }
     if (e->len == 0)
         return false;
     memcpy(dst, e->canon, 16);

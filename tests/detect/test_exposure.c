@@ -418,6 +418,49 @@ TEST(filter_bits_read_after_the_tokens)
     vigil_canon_cache_free(cache);
 }
 
+/* The canonicalization cache has two entries a slot, the last used first: a word moves to the
+ * other entry when another word of its slot comes, also while its filter bits are still
+ * pending. Many documents of words drawn from a vocabulary larger than the cache (most words
+ * rare, some common), so that slots fill and words move and come back: every token of every
+ * document has the bits the index gives its hash. */
+TEST(filter_bits_when_words_share_a_cache_slot)
+{
+    setup();
+    const vigil_index *ix = vigil_vault_index(vault);
+    const vigil_keys *keys = vigil_vault_keys(vault);
+    vigil_canon_cache *cache = vigil_canon_cache_new();
+    vigil_tokens t = {0};
+    static char doc[16384];
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    size_t bad = 0, tokens = 0;
+    for (int d = 0; d < 400; d++) {
+        size_t o = 0;
+        for (int k = 0; k < 1200 && o + 40 < sizeof doc; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            uint64_t r = (x >> 11) % 200000;
+            uint64_t w = (x >> 40) % 4 ? r * r / 200000 : r; /* common words more often */
+            o += (size_t)snprintf(doc + o, sizeof doc - o, "%sv%llux ", k % 97 ? "" : "John Smith ",
+                                  (unsigned long long)w);
+        }
+        CHECK(vigil_tokenize_scan(&t, doc, o, keys, ix, cache) == VIGIL_OK);
+        for (size_t i = 0; i < t.n; i++)
+            bad += t.v[i].lens != vigil_index_first_lens(ix, t.v[i].hash);
+        tokens += t.n;
+        /* then its words again in short documents, most of them all cache hits: a word whose
+         * bits its entry missed would keep none (no miss in them asks for bits again) */
+        for (size_t from = 0; from < o; from += 64) {
+            size_t n = o - from < 64 ? o - from : 64;
+            CHECK(vigil_tokenize_scan(&t, doc + from, n, keys, ix, cache) == VIGIL_OK);
+            for (size_t i = 0; i < t.n; i++)
+                bad += t.v[i].lens != vigil_index_first_lens(ix, t.v[i].hash);
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK(tokens > 400 * 1200);
+    vigil_tokens_free(&t);
+    vigil_canon_cache_free(cache);
+}
+
 TEST(teardown)
 {
     vigil_scanner_destroy(sc);
@@ -436,4 +479,5 @@ HARNESS_MAIN(T(name_with_strong_identifier_is_high),
              T(spans_point_at_the_evidence), T(fingerprint_is_stable_across_reposts),
              T(json_rendering), T(json_string_escapes_invalid_utf8),
              T(shared_relatives_and_weak_names), T(filter_bits_read_after_the_tokens),
+             T(filter_bits_when_words_share_a_cache_slot),
              T(teardown))
