@@ -409,6 +409,11 @@ typedef struct vigil_huge {
     size_t mapped;
 } vigil_huge;
 void *vigil_huge_alloc(size_t size, vigil_huge *h);
+
+/* Whether code written for wider vector units than SSE2 may run: the CPU has `feature` (only
+ * "avx2" so far, as named by __builtin_cpu_supports) and the environment does not ask for the
+ * baseline (VIGIL_SIMD=sse2, with which the tests run each such path's fallback). */
+bool vigil_cpu_has(const char *feature);
 void vigil_huge_free(vigil_huge *h);
 void vigil_errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -276,3 +276,16 @@ vigil_status vigil_grow(void *pp, size_t *cap, size_t need, size_t size, size_t 
     *cap = c;
     return VIGIL_OK;
 }
+
+bool vigil_cpu_has(const char *feature)
+{
+    const char *env = getenv("VIGIL_SIMD");
+    if (env && strcmp(env, "sse2") == 0)
+        return false;
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (strcmp(feature, "avx2") == 0)
+        return __builtin_cpu_supports("avx2");
+#endif
+    return false;
+}

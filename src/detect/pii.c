@@ -646,8 +646,7 @@ static candidate_fn next_candidate = next_candidate_sse2;
 static void pick_candidate_search(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && !getenv("VIGIL_NO_AVX2"))
+    if (vigil_cpu_has("avx2"))
         next_candidate = next_candidate_avx2;
 #endif
 }
