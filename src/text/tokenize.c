@@ -342,27 +342,32 @@ static inline size_t canon_key(const char *f, size_t len, uint64_t *ka, uint64_t
                     (64 - VIGIL_CANON_BITS));
 }
 
-/* The folded flags of the token at bits m of a block whose letters are the bits al and digits
- * dg (clean_block). */
-static inline uint8_t block_flags(const uint64_t *masks)
+/* Where a block token's folded flags come from (clean_block): the block's letters and digits as
+ * bits, and the token's first and last bit. */
+typedef struct block_bits {
+    uint64_t al, dg;
+    unsigned b, e;
+} block_bits;
+
+static inline uint8_t block_flags(block_bits k)
 {
-    return (uint8_t)(((masks[0] & masks[2]) ? VIGIL_TOK_ALPHA : 0) |
-                     ((masks[1] & masks[2]) ? VIGIL_TOK_DIGITS : 0));
+    uint64_t m = (2ull << k.e) - (1ull << k.b); /* bits b .. e: at most 63 bytes here */
+    return (uint8_t)(((k.al & m) ? VIGIL_TOK_ALPHA : 0) | ((k.dg & m) ? VIGIL_TOK_DIGITS : 0));
 }
 
 /* Canonicalizes the folded token tok, whose folded characters are f[0..tok->len) with 16
  * readable bytes past f, into dst (which may be f; room for VIGIL_TOKEN_MAX + 16 bytes), and
  * sets its length, flags, hash and filter bits. Returns false for a dropped word. Not for
- * spelled runs. The cache hit is inlined: it is the common case of every token. With `masks`
- * (clean_block's letters, digits and the token's bits), tok's folded flags are not set yet: only
- * a word the cache misses needs them (a cache hit has its canonical flags; 13 instructions a
- * token were spent on them, a tenth of the tokenizer's). */
+ * spelled runs. The cache hit is inlined: it is the common case of every token. With `lazy`,
+ * tok's folded flags are not set yet but come from `bits`: only a word the cache misses needs
+ * them (a hit has its canonical flags; making them for every token was a tenth of the
+ * tokenizer's instructions). */
 static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f, char *dst,
-                              const uint64_t *masks)
+                              bool lazy, block_bits bits)
 {
     if (tok->len > 15) {
-        if (masks)
-            tok->flags = block_flags(masks);
+        if (lazy)
+            tok->flags = block_flags(bits);
         return canon_miss(c, tok, f, dst, NULL, 0, 0);
     }
     uint64_t a, b;
@@ -374,8 +379,8 @@ static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f
          * same as before */
         if (e[1].a != a || e[1].b != b) {
             e[1] = e[0];
-            if (masks)
-                tok->flags = block_flags(masks);
+            if (lazy)
+                tok->flags = block_flags(bits);
             return canon_miss(c, tok, f, dst, e, a, b);
         }
         canon_entry hit = e[1];
@@ -457,16 +462,15 @@ static size_t clean_block(vigil_tokens *t, const unsigned char *blk, size_t i, u
         tok->off = tok->raw_off = (uint32_t)(t->nchars + q);
         tok->len = (uint16_t)n;
         tok->raw_len = (uint8_t)n;
-        /* bits b .. e: a token fills at most 63 bytes here */
-        uint64_t masks[3] = {al, dg, (2ull << e) - (1ull << b)};
+        block_bits bits = {al, dg, b, e};
         if (c) { /* the scan: canonical form straight from the block */
-            if (!canon_scan(c, tok, (const char *)low + b, o + q, masks))
+            if (!canon_scan(c, tok, (const char *)low + b, o + q, true, bits))
                 continue;
             t->n++;
             q += tok->len;
             continue;
         }
-        tok->flags = block_flags(masks);
+        tok->flags = block_flags(bits);
         for (unsigned k = 0; k < n; k += 16)
             _mm_storeu_si128((__m128i *)(o + q + k), _mm_loadu_si128((const __m128i *)(low + b + k)));
         t->n++;
@@ -485,7 +489,7 @@ static bool finish(vigil_tokens *t, vigil_token *cur, const scan_ctx *c)
         return false;
     cur->raw_off = cur->off;
     char *f = t->chars + cur->off;
-    if (canon_scan(c, cur, f, f, NULL)) {
+    if (canon_scan(c, cur, f, f, false, (block_bits){0, 0, 0, 0})) {
         t->nchars = cur->off + cur->len;
     } else {
         t->nchars = cur->off;
@@ -1010,7 +1014,7 @@ static vigil_status scan_unfused(vigil_tokens *t, const scan_ctx *c)
             return VIGIL_ERR_NOMEM;
         char *o = t->chars + t->nchars;
         if (!(tok->flags & VIGIL_TOK_SPELLED)) {
-            if (!canon_scan(c, tok, fold + tok->off, o, NULL))
+            if (!canon_scan(c, tok, fold + tok->off, o, false, (block_bits){0, 0, 0, 0}))
                 continue;
             tok->off = tok->raw_off = (uint32_t)t->nchars;
             t->nchars += tok->len;
