@@ -349,6 +349,8 @@ typedef struct block_bits {
     unsigned b, e;
 } block_bits;
 
+#define NO_BITS ((block_bits){0, 0, 0, 0}) /* for tokens whose flags are set */
+
 static inline uint8_t block_flags(block_bits k)
 {
     uint64_t m = (2ull << k.e) - (1ull << k.b); /* bits b .. e: at most 63 bytes here */
@@ -363,8 +365,11 @@ static inline uint8_t block_flags(block_bits k)
  * them (a hit has its canonical flags; making them for every token was a tenth of the
  * tokenizer's instructions). */
 static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f, char *dst,
-                              bool lazy, block_bits bits)
+                              bool lazy, block_bits bits, canon_entry *ents, bool tagged)
 {
+    /* ents and tagged are c->cache->e and c->tagged, read once by a caller with many tokens:
+     * read here, the stores to tok (which the compiler cannot tell from them) made it read them
+     * again for every token */
     if (tok->len > 15) {
         if (lazy)
             tok->flags = block_flags(bits);
@@ -372,7 +377,7 @@ static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f
     }
     uint64_t a, b;
     size_t slot = canon_key(f, tok->len, &a, &b) & ~(size_t)1;
-    canon_entry *e = &c->cache->e[slot];
+    canon_entry *e = &ents[slot];
     if (e->a != a || e->b != b) {
         /* two ways, the last used first: half the misses of one entry a word (words that
          * share a slot took turns evicting each other), and the first way's hit costs the
@@ -394,7 +399,7 @@ static inline bool canon_scan(const scan_ctx *c, vigil_token *tok, const char *f
     tok->flags = e->flags;
     tok->hash = e->hash;
     tok->lens = e->lens;
-    if (c->tagged)
+    if (tagged)
         tok->tag = e->tag;
     return true;
 }
@@ -448,6 +453,8 @@ static size_t clean_block(vigil_tokens *t, const unsigned char *blk, size_t i, u
         return SIZE_MAX;
     char *o = t->chars + t->nchars;
     size_t q = 0;
+    canon_entry *ents = c ? c->cache->e : NULL;
+    bool tagged = c && c->tagged;
     while (starts) {
         unsigned b = (unsigned)__builtin_ctzll(starts), e = (unsigned)__builtin_ctzll(ends);
         starts &= starts - 1;
@@ -464,7 +471,7 @@ static size_t clean_block(vigil_tokens *t, const unsigned char *blk, size_t i, u
         tok->raw_len = (uint8_t)n;
         block_bits bits = {al, dg, b, e};
         if (c) { /* the scan: canonical form straight from the block */
-            if (!canon_scan(c, tok, (const char *)low + b, o + q, true, bits))
+            if (!canon_scan(c, tok, (const char *)low + b, o + q, true, bits, ents, tagged))
                 continue;
             t->n++;
             q += tok->len;
@@ -489,7 +496,7 @@ static bool finish(vigil_tokens *t, vigil_token *cur, const scan_ctx *c)
         return false;
     cur->raw_off = cur->off;
     char *f = t->chars + cur->off;
-    if (canon_scan(c, cur, f, f, false, (block_bits){0, 0, 0, 0})) {
+    if (canon_scan(c, cur, f, f, false, NO_BITS, c->cache->e, c->tagged)) {
         t->nchars = cur->off + cur->len;
     } else {
         t->nchars = cur->off;
@@ -1014,7 +1021,7 @@ static vigil_status scan_unfused(vigil_tokens *t, const scan_ctx *c)
             return VIGIL_ERR_NOMEM;
         char *o = t->chars + t->nchars;
         if (!(tok->flags & VIGIL_TOK_SPELLED)) {
-            if (!canon_scan(c, tok, fold + tok->off, o, false, (block_bits){0, 0, 0, 0}))
+            if (!canon_scan(c, tok, fold + tok->off, o, false, NO_BITS, c->cache->e, c->tagged))
                 continue;
             tok->off = tok->raw_off = (uint32_t)t->nchars;
             t->nchars += tok->len;
