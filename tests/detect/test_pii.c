@@ -287,6 +287,25 @@ TEST(short_numbers_where_patterns_hold_them)
 /* What the anchors leave out changes nothing: documents made of personal data, numbers of every
  * length, street words, capitals, separators and filler find the same matches, with the same
  * spans, as vectorscan over the whole text. */
+/* Scans text[0..n) near its anchors and whole; returns whether both found the same matches,
+ * adding the whole scan's count to *found. */
+static bool anchored_equals_whole(vigil_pii_scanner *p, const char *text, size_t n, size_t *found,
+                                  size_t *na, size_t *nw)
+{
+    static vigil_pii_match whole[VIGIL_PII_MAX];
+    const vigil_pii_match *m;
+    *nw = *na = 0;
+    CHECK(vigil_pii_scan_whole(p, text, n, NULL, &m, nw) == VIGIL_OK);
+    memcpy(whole, m, *nw * sizeof *m);
+    CHECK(vigil_pii_scan(p, text, n, NULL, &m, na) == VIGIL_OK);
+    *found += *nw;
+    bool same = *na == *nw;
+    for (size_t i = 0; same && i < *nw; i++)
+        same = m[i].kind == whole[i].kind && m[i].start == whole[i].start &&
+               m[i].end == whole[i].end;
+    return same;
+}
+
 TEST(anchors_change_nothing)
 {
     static const char *const pieces[] = {
@@ -307,7 +326,6 @@ TEST(anchors_change_nothing)
     char err[256];
     CHECK(vigil_pii_scanner_create(&p, err, sizeof err) == VIGIL_OK);
     static char text[8192];
-    static vigil_pii_match whole[VIGIL_PII_MAX];
     uint64_t x = 0x9E3779B97F4A7C15ull;
     size_t docs = 0, found = 0, differ = 0;
     for (; p && docs < 4000; docs++) {
@@ -322,17 +340,8 @@ TEST(anchors_change_nothing)
                     if (text[i] >= 'a' && text[i] <= 'z')
                         text[i] = (char)(text[i] - 32);
         }
-        const vigil_pii_match *m;
-        size_t nw = 0, na = 0;
-        CHECK(vigil_pii_scan_whole(p, text, n, NULL, &m, &nw) == VIGIL_OK);
-        memcpy(whole, m, nw * sizeof *m);
-        CHECK(vigil_pii_scan(p, text, n, NULL, &m, &na) == VIGIL_OK);
-        found += nw;
-        bool same = na == nw;
-        for (size_t i = 0; same && i < nw; i++)
-            same = m[i].kind == whole[i].kind && m[i].start == whole[i].start &&
-                   m[i].end == whole[i].end;
-        if (!same && differ++ < 3)
+        size_t nw, na;
+        if (!anchored_equals_whole(p, text, n, &found, &na, &nw) && differ++ < 3)
             fprintf(stderr, "  document %zu: %zu matches near the anchors, %zu in all: %.*s\n",
                     docs, na, nw, (int)(n < 300 ? n : 300), text);
     }
@@ -354,7 +363,6 @@ TEST(anchors_in_the_last_bytes)
     vigil_pii_scanner *p = NULL;
     char err[256];
     CHECK(vigil_pii_scanner_create(&p, err, sizeof err) == VIGIL_OK);
-    static vigil_pii_match whole[VIGIL_PII_MAX];
     size_t differ = 0, found = 0;
     for (size_t k = 0; p && k < sizeof items / sizeof *items; k++)
         for (size_t pre = 0; pre <= 80; pre++)
@@ -368,17 +376,8 @@ TEST(anchors_in_the_last_bytes)
                     text[i] = filler[i % (sizeof filler - 1)];
                 memcpy(text + pre, items[k], li);
                 memset(text + pre + li, '.', after);
-                const vigil_pii_match *m;
-                size_t nw = 0, na = 0;
-                CHECK(vigil_pii_scan_whole(p, text, n, NULL, &m, &nw) == VIGIL_OK);
-                memcpy(whole, m, nw * sizeof *m);
-                CHECK(vigil_pii_scan(p, text, n, NULL, &m, &na) == VIGIL_OK);
-                found += nw;
-                bool same = na == nw;
-                for (size_t i = 0; same && i < nw; i++)
-                    same = m[i].kind == whole[i].kind && m[i].start == whole[i].start &&
-                           m[i].end == whole[i].end;
-                if (!same && differ++ < 3)
+                size_t nw, na;
+                if (!anchored_equals_whole(p, text, n, &found, &na, &nw) && differ++ < 3)
                     fprintf(stderr, "  '%s' after %zu bytes: %zu near anchors, %zu in all\n",
                             items[k], pre, na, nw);
                 free(text);
