@@ -234,8 +234,9 @@ struct vigil_canon_cache {
     vigil_word_tagger tagfn;
     const void *tagctx;
     uint64_t taggen;
-    canon_entry *e; /* VIGIL_CANON_CACHE of them, on huge pages where the system allows (4 MiB
-                     * of 4 KiB pages missed the TLB at almost every lookup) */
+    canon_entry *e; /* VIGIL_CANON_CACHE of them, two a slot (canon_scan), on huge pages where
+                     * the system allows (4 MiB of 4 KiB pages missed the TLB at almost every
+                     * lookup) */
     vigil_huge mem;
     pending pend[PENDING_MAX];
     size_t npend;
