@@ -805,6 +805,9 @@ TEST(threats_against_protective_roles)
         {"a ese periodista hay que callarlo para siempre", L(VIOLENCE)},
         {"el agente ya tiene los d\xc3\xad" "as contados", L(VIOLENCE)},
         {"que alguien le d\xc3\xa9 un susto al fiscal", L(VIOLENCE)},
+        {"Aim for the head, boys", L(VIOLENCE)},
+        {"$5000 reward for finding where that judge lives", L(BOUNTY)},
+        {"$1,000 reward for identifying the agents at the raid", L(BOUNTY)},
     };
     for (size_t i = 0; i < sizeof threats / sizeof *threats; i++) {
         const vigil_result *r = scan(threats[i].text);
@@ -909,6 +912,12 @@ TEST(threats_against_protective_roles)
         "no puedo callarlo, habla para siempre de futbol",
         "el gobierno tiene los d\xc3\xad" "as contados",
         "le dio un susto al fiscal con la noticia",
+        /* "for" before "home", "kids" or "head" was bounty wording (counted half without money) */
+        "Reward for finding my lost dog",
+        "save it for when you get home",
+        "I feel bad for the kids",
+        "lo hago todo por mis hijos",
+        "se me paso por la cabeza",
     };
     for (size_t i = 0; i < sizeof benign / sizeof *benign; i++) {
         /* no rule: the model's part alone stays under the threshold here */
