@@ -27,6 +27,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "common_words.h"
 #include "model_default.h"
@@ -133,6 +136,7 @@ struct vigil_rules {
      * rules are): per class, its set mask then its rule starts (sword | spre), DENSE_W words
      * from dense[c * DENSE_W], so that a document's classes are gathered in registers. */
     uint64_t *dense;
+    bool wide; /* dense rows are or'ed with AVX2 (dense_rows_avx2) */
     uint8_t *starts; /* per class: 1 when it starts some rule */
     /* the same masks without their zero words (most are zero): class c's nonzero words are
      * cnz[cnz_at[c] .. cnz_at[c + 1]), rule i's needed sets rnz[rnz_at[i] .. rnz_at[i + 1]) */
@@ -900,6 +904,7 @@ static vigil_status build_classes(vigil_rules *r)
         if (!r->dense)
             goto out;
         memset(r->dense, 0, cb.n * DENSE_W * 8);
+        r->wide = vigil_cpu_has("avx2");
         for (size_t c = 0; c < cb.n; c++) {
             uint64_t *row = r->dense + c * DENSE_W;
             memcpy(row, r->cmask + c * mw, mw * 8);
@@ -1435,6 +1440,29 @@ static const rule *strong_before(const vigil_rules *r, const vigil_tokens *t, co
     }
     return NULL;
 }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The rows (DENSE_W words, 128 bytes) of the classes in seen (nw words of bits) or'ed into acc,
+ * 32 bytes at a time where the CPU has AVX2: a post has about a hundred classes, and this was a
+ * tenth of the threat detector's time with 16-byte registers. */
+__attribute__((target("avx2"))) static void dense_rows_avx2(const uint64_t *dense,
+                                                            const uint64_t *seen, size_t nw,
+                                                            uint64_t *acc)
+{
+    __m256i v[DENSE_W / 4];
+    for (size_t x = 0; x < DENSE_W / 4; x++)
+        v[x] = _mm256_setzero_si256();
+    for (size_t w = 0; w < nw; w++)
+        for (uint64_t b = seen[w]; b; b &= b - 1) {
+            size_t c = w * 64 + (size_t)__builtin_ctzll(b);
+            const __m256i *row = (const __m256i *)(dense + c * DENSE_W);
+            for (size_t x = 0; x < DENSE_W / 4; x++)
+                v[x] = _mm256_or_si256(v[x], _mm256_load_si256(row + x));
+        }
+    for (size_t x = 0; x < DENSE_W / 4; x++)
+        _mm256_storeu_si256((__m256i *)(acc + 4 * x), v[x]);
+}
+#endif
 
 /* True when the text has the bytes seq[0..n) (n >= 1); memchr on the first byte, which in the
  * callers' sequences (the lead byte of a quotation mark) is rare. glibc's memmem was six times
@@ -1972,6 +2000,12 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
             /* every row whole, in registers: through memory, has[w] |= ... made a chain of
              * store-to-load forwarding across the document's classes */
             uint64_t acc[DENSE_W] = {0};
+#if defined(__x86_64__) && defined(__GNUC__)
+            if (r->wide)
+                dense_rows_avx2(r->dense, seen, (r->nclass + 63) / 64, acc);
+            else
+#endif
+            {
 #ifdef __SSE2__
             __m128i v[DENSE_W / 2];
             for (size_t x = 0; x < DENSE_W / 2; x++)
@@ -1994,6 +2028,7 @@ vigil_status vigil_threat_detect(const vigil_rules *r, const vigil_model *model,
                         acc[x] |= row[x];
                 }
 #endif
+            }
             memcpy(has, acc, r->mw * sizeof *has);
             memcpy(cand, acc + DENSE_SETS / 64, r->rw * sizeof *cand);
             for (size_t x = 0; x < r->rw; x++)
